@@ -1,0 +1,24 @@
+/**
+ * @file The diagnostic catalogue: stable code → message template.
+ *
+ * Each stage keeps its part of the catalogue in `catalogue/<stage>.ts`; this
+ * file joins them. Codes are stable: tests and users match on them, so a code
+ * is never renamed or reused. Templates are lower-case with no final period,
+ * and `{name}` placeholders are filled by `diagnostic()`.
+ */
+
+import { cliMessages } from './catalogue/cli.js';
+import { elfMessages } from './catalogue/elf.js';
+import { isaMessages } from './catalogue/isa.js';
+import { runMessages } from './catalogue/run.js';
+
+/** Every message template, by code. */
+export const messages = {
+  ...isaMessages,
+  ...elfMessages,
+  ...runMessages,
+  ...cliMessages,
+} as const;
+
+/** A stable diagnostic code. */
+export type MessageCode = keyof typeof messages;
