@@ -11,12 +11,18 @@ import { cliMessages } from './catalogue/cli.js';
 import { elfMessages } from './catalogue/elf.js';
 import { isaMessages } from './catalogue/isa.js';
 import { runMessages } from './catalogue/run.js';
+import { verifyMessages } from './catalogue/verify.js';
+import { emitMessages } from './catalogue/emit.js';
+import { hostMessages } from './catalogue/host.js';
 
 /** Every message template, by code. */
 export const messages = {
   ...isaMessages,
   ...elfMessages,
   ...runMessages,
+  ...verifyMessages,
+  ...emitMessages,
+  ...hostMessages,
   ...cliMessages,
 } as const;
 

@@ -1,0 +1,5 @@
+/** @file Diagnostic templates for the emit stage. */
+
+/** emit diagnostics. */
+export const emitMessages = {
+} as const;
