@@ -12,7 +12,10 @@ import { elfMessages } from './catalogue/elf.js';
 import { isaMessages } from './catalogue/isa.js';
 import { runMessages } from './catalogue/run.js';
 import { verifyMessages } from './catalogue/verify.js';
-import { emitMessages } from './catalogue/emit.js';
+import { irMessages } from './catalogue/ir.js';
+import { wasmMessages } from './catalogue/wasm.js';
+import { x86Messages } from './catalogue/x86.js';
+import { arm64Messages } from './catalogue/arm64.js';
 import { hostMessages } from './catalogue/host.js';
 
 /** Every message template, by code. */
@@ -21,7 +24,10 @@ export const messages = {
   ...elfMessages,
   ...runMessages,
   ...verifyMessages,
-  ...emitMessages,
+  ...irMessages,
+  ...wasmMessages,
+  ...x86Messages,
+  ...arm64Messages,
   ...hostMessages,
   ...cliMessages,
 } as const;

@@ -1,0 +1,5 @@
+/** @file Diagnostic templates for the ir stage. */
+
+/** ir diagnostics. */
+export const irMessages = {
+} as const;
