@@ -147,7 +147,9 @@ function llvm(insn: Insn, row: OpcodeRow): string {
         return `${w}0 = cmpxchg${row.width === 32 ? '32_32' : '_64'}(${addr}, ${w}0, ${s})`;
       }
       if (row.fetch) return `${s} = atomic_fetch_${row.atomic}((${ty} *)(${addr}), ${s})`;
-      return `lock *(${ty} *)(${addr}) ${LLVM_ATOMIC[row.atomic!]} ${s}`;
+      // llvm-objdump prints the v1 `xadd` forms with 64-bit register names at both widths.
+      const reg = row.atomic === 'add' ? `r${insn.src}` : s;
+      return `lock *(${ty} *)(${addr}) ${LLVM_ATOMIC[row.atomic!]} ${reg}`;
     }
   }
 }

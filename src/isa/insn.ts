@@ -74,8 +74,12 @@ const LDDW_CODE = 0x18;
 /**
  * Decode a program's bytes. A trailing partial slot is ignored here; check
  * `bytes.length % 8` with `validate` to report it.
+ *
+ * Big-endian objects (`-target bpfeb`) store `off` and `imm` big-endian and
+ * swap the register nibbles (dst in the high nibble); `order` selects that.
  */
-export function decode(bytes: Uint8Array): Insn[] {
+export function decode(bytes: Uint8Array, order: 'little' | 'big' = 'little'): Insn[] {
+  if (order === 'big') return decode(toLittle(bytes));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = Math.floor(bytes.length / 8);
   const insns: Insn[] = [];
@@ -97,6 +101,20 @@ export function decode(bytes: Uint8Array): Insn[] {
     insns.push({ op, code, dst, src, off, imm, pc });
   }
   return insns;
+}
+
+/** A copy of big-endian instruction bytes in little-endian layout. */
+export function toLittle(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length - (bytes.length % 8));
+  for (let at = 0; at < out.length; at += 8) {
+    out[at] = bytes[at]!;
+    const regs = bytes[at + 1]!;
+    out[at + 1] = ((regs & 0x0f) << 4) | (regs >> 4);
+    out[at + 2] = bytes[at + 3]!; out[at + 3] = bytes[at + 2]!;
+    out[at + 4] = bytes[at + 7]!; out[at + 5] = bytes[at + 6]!;
+    out[at + 6] = bytes[at + 5]!; out[at + 7] = bytes[at + 4]!;
+  }
+  return out;
 }
 
 function secondHalfOk(view: DataView, at: number): boolean {
