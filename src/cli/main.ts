@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/** @file The `ebpf2wasm` command: one subcommand per file in `commands/`. */
+
+import { Command, CommanderError } from 'commander';
+import { register as disasm } from './commands/disasm.js';
+import { EXIT } from './io.js';
+
+const program = new Command();
+program
+  .name('ebpf2wasm')
+  .description('verify, compile and run eBPF objects anywhere JavaScript runs')
+  .version('0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+for (const register of [disasm]) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end with code 0; every other parser error is a usage error.
+    process.exitCode = err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  } else {
+    throw err;
+  }
+}
