@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+/**
+ * @file `ebpf2wasm-conformance-plugin`: the plugin the bpf_conformance runner
+ * drives, one process per test (protocol: ../shared/bpf-conformance/README.md,
+ * "How the runner drives a plugin").
+ *
+ * ```
+ * echo "b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00" | ebpf2wasm-conformance-plugin [MEM-HEX] [options]
+ *   MEM-HEX            the test memory, hex bytes (only when the test has memory)
+ *   --backend NAME     interp (default, the BigInt reference) or interp-fast (32-bit
+ *                      halves); wasm, x86-64, arm64 slot in here later
+ *   --cpu-version vN   reject instructions newer than vN (default v4)
+ *   --budget N         instruction budget
+ *   --elf              stdin is an ELF object; run its function "main"
+ * ```
+ *
+ * Prints r0 as `0x…` hex and exits 0, or prints one diagnostic line on stdout
+ * and exits 1 (2 for bad usage).
+ */
+
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DiagnosticError, diagnostic, formatDiagnostic, type Diagnostic } from '../diag/index.js';
+import { runConformanceProgram } from '../interp/conformance.js';
+import { decode } from '../isa/insn.js';
+import { OPCODES } from '../isa/opcodes.js';
+import { parseHexBytes } from '../util/hex.js';
+import { toHex } from '../util/u64.js';
+
+/** Runs program bytes with the conformance conventions on one backend. */
+type Backend = (program: Uint8Array, mem: Uint8Array | undefined, options: { budget?: number }) => bigint;
+
+/** Every backend name the plugin knows; `undefined` ones are not built yet. */
+const BACKENDS: Record<string, Backend | undefined> = {
+  interp: (program, mem, options) => runConformanceProgram(program, mem, options).r0,
+  'interp-fast': (program, mem, options) => runConformanceProgram(program, mem, { ...options, engine: 'fast' }).r0,
+  wasm: undefined,
+  'x86-64': undefined,
+  arm64: undefined,
+};
+
+interface Args {
+  mem?: Uint8Array;
+  backend: string;
+  cpu: number;
+  budget?: number;
+  elf: boolean;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { backend: 'interp', cpu: 4, elf: false };
+  let i = 0;
+  if (argv.length > 0 && !argv[0]!.startsWith('--')) {
+    const mem = parseHexBytes(argv[0]!);
+    if (mem === undefined) throw new DiagnosticError(diagnostic('RUN_BAD_INPUT', { what: 'memory argument', detail: argv[0]!.slice(0, 40) }));
+    args.mem = mem;
+    i = 1;
+  }
+  const value = (name: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`option ${name} needs a value`);
+    return v;
+  };
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '') continue; // `--plugin_options ""` splits into an empty word
+    const eq = a.indexOf('=');
+    const [name, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const val = (): string => inline ?? value(name);
+    switch (name) {
+      case '--backend': args.backend = val(); break;
+      case '--cpu-version': case '--cpu_version': {
+        const v = /^v?([1-4])$/.exec(val());
+        if (v === null) throw new UsageError('--cpu-version takes v1, v2, v3 or v4');
+        args.cpu = Number(v[1]);
+        break;
+      }
+      case '--budget': {
+        const n = Number(val());
+        if (!Number.isInteger(n) || n <= 0) throw new UsageError('--budget takes a positive integer');
+        args.budget = n;
+        break;
+      }
+      case '--elf': args.elf = inline === undefined || inline === 'true'; break;
+      case '--help': case '-h': throw new UsageError('usage: ebpf2wasm-conformance-plugin [MEM-HEX] [--backend interp] [--cpu-version vN] [--budget N] [--elf] < program-hex');
+      default: throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  return args;
+}
+
+/** The code of function `main` (or of the first executable section) of an ELF object. */
+async function elfCode(bytes: Uint8Array): Promise<Uint8Array> {
+  // loaded only for --elf: most runs need no ELF reader, and every run is a fresh process
+  const { readElf } = await import('../elf/sections.js');
+  const elf = readElf(bytes, { file: '<stdin>' });
+  const main = elf.symbols.find((s) => s.name === 'main' && s.shndx > 0 && s.shndx < elf.sections.length);
+  if (main !== undefined) {
+    const sec = elf.sections[main.shndx]!;
+    const size = main.size > 0 ? main.size : sec.size - main.value;
+    return sec.data.subarray(main.value, main.value + size);
+  }
+  const code = elf.sections.find((s) => (s.flags & 4) !== 0 && s.size > 0);
+  if (code === undefined) throw new DiagnosticError(diagnostic('RUN_NO_CODE'));
+  return code.data;
+}
+
+/** Reject instructions newer than the cpu version (the `version` column of the opcode table). */
+function checkCpu(program: Uint8Array, cpu: number): void {
+  for (const insn of decode(program)) {
+    const row = OPCODES[insn.op];
+    if (row !== undefined && row.version > cpu) {
+      throw new DiagnosticError(diagnostic('RUN_CPU_VERSION', { insn: row.mnemonic, need: row.version, cpu }, { pc: insn.pc }));
+    }
+  }
+}
+
+/** Run the plugin on stdin text and argv; returns what to print and the exit code. */
+export async function plugin(stdin: string, argv: readonly string[]): Promise<{ out: string; code: number }> {
+  try {
+    const args = parseArgs(argv);
+    if (!(args.backend in BACKENDS)) {
+      throw new UsageError(`unknown backend "${args.backend}" (known: ${Object.keys(BACKENDS).join(', ')})`);
+    }
+    const backend = BACKENDS[args.backend];
+    if (backend === undefined) {
+      throw new DiagnosticError(diagnostic('RUN_BACKEND_UNAVAILABLE', { backend: args.backend, detail: ' yet (built: interp, interp-fast)' }));
+    }
+    const input = parseHexBytes(stdin);
+    if (input === undefined) throw new DiagnosticError(diagnostic('RUN_BAD_INPUT', { what: 'stdin', detail: stdin.trim().slice(0, 40) }));
+    const program = args.elf ? await elfCode(input) : input;
+    checkCpu(program, args.cpu);
+    const r0 = backend(program, args.mem, args.budget !== undefined ? { budget: args.budget } : {});
+    return { out: toHex(r0), code: 0 };
+  } catch (e) {
+    if (e instanceof DiagnosticError) return { out: formatDiagnostic(e.diagnostic), code: 1 };
+    if (e instanceof UsageError) {
+      const d: Diagnostic = diagnostic('RUN_BAD_OPTION', { detail: e.message });
+      return { out: formatDiagnostic(d), code: 2 };
+    }
+    throw e;
+  }
+}
+
+async function main(): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const { out, code } = await plugin(Buffer.concat(chunks).toString('latin1'), process.argv.slice(2));
+  process.stdout.write(`${out}\n`);
+  process.exitCode = code;
+}
+
+/** Whether this module is the process's entry point (also through an npm bin symlink). */
+function isEntry(): boolean {
+  const argv1 = process.argv[1];
+  if (argv1 === undefined) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) void main();

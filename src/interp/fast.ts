@@ -1,0 +1,394 @@
+/**
+ * @file The fast interpreter: the same semantics as `interp.ts` (the
+ * reference, which it is differentially tested against), with every register
+ * held as two 32-bit halves in typed arrays instead of a BigInt, so the hot
+ * loop does no allocation. 64-bit division and modulo of values that do not
+ * fit 32 bits, and helper calls, convert to BigInt at the boundary (rare).
+ *
+ * ```
+ *   register i:  hi[i] (bits 63..32, int32) | lo[i] (bits 31..0, int32)
+ * ```
+ */
+
+import { DiagnosticError, InternalError, fail } from '../diag/index.js';
+import { ProgramStop, type HelperEnv, type Helpers } from '../abi/helper-env.js';
+import type { Memory } from '../abi/memory.js';
+import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
+import * as u from '../util/u64.js';
+import { DEFAULT_BUDGET, type RunOptions, type RunResult } from './interp.js';
+import { H, type Program } from './program.js';
+
+const NO_HELPERS: Helpers = new Map();
+
+/** Per-program extras of the fast interpreter: the immediates as halves. */
+interface Halves { readonly klo: Int32Array; readonly khi: Int32Array }
+const HALVES = new WeakMap<Program, Halves>();
+
+function halves(p: Program): Halves {
+  let h = HALVES.get(p);
+  if (h === undefined) {
+    const klo = new Int32Array(p.length);
+    const khi = new Int32Array(p.length);
+    for (let i = 0; i < p.length; i++) {
+      const v = p.kimm[i]!;
+      klo[i] = Number(BigInt.asIntN(32, v));
+      khi[i] = Number(BigInt.asIntN(32, v >> 32n));
+    }
+    h = { klo, khi };
+    HALVES.set(p, h);
+  }
+  return h;
+}
+
+/** High 32 bits of the unsigned 64-bit product of two 32-bit values. */
+function mulHighU32(a: number, b: number): number {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  return (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+}
+
+const toBig = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+class Env implements HelperEnv {
+  pc = 0;
+  constructor(readonly memory: Memory, readonly ctx: number) {}
+}
+
+/** Run a prepared program on the fast interpreter (same contract as `run`). */
+export function runFast(prog: Program, options: RunOptions): RunResult {
+  const mem = options.memory;
+  const need = STACK_SIZE * MAX_CALL_FRAMES;
+  let stack = options.stack;
+  const ownStack = stack === undefined;
+  if (stack === undefined) stack = mem.map('stack', 'stack', need, true);
+  else if (stack.size < need) fail('RUN_STACK_TOO_SMALL', { region: stack.name, size: stack.size, need });
+  try {
+    return loop(prog, options, mem, stack.start + stack.size);
+  } finally {
+    if (ownStack) mem.unmap(stack);
+  }
+}
+
+function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number): RunResult {
+  const { handler, dst: dstA, src: srcA, isX, imm: immA, off: offA, target, aux, length } = prog;
+  const { klo, khi } = halves(prog);
+  const helpers = options.helpers ?? NO_HELPERS;
+  const budget = options.budget ?? DEFAULT_BUDGET;
+  const packet = options.packet ?? { start: 0, size: 0 };
+  const lo = new Int32Array(11);
+  const hi = new Int32Array(11);
+  const args = options.args ?? [];
+  for (let i = 0; i < 5 && i < args.length; i++) {
+    const v = u.u64(args[i]!);
+    lo[i + 1] = Number(BigInt.asIntN(32, v));
+    hi[i + 1] = Number(BigInt.asIntN(32, v >> 32n));
+  }
+  lo[10] = stackTop | 0;
+  const env = new Env(mem, hi[1] === 0 ? lo[1]! >>> 0 : 0);
+  const retPc = new Int32Array(MAX_CALL_FRAMES);
+  const saved = new Int32Array(MAX_CALL_FRAMES * 10);
+  let depth = 0;
+  let pc = 0;
+  let count = 0;
+  let view = mem.view;
+
+  // The last region an access hit, checked before asking the memory (reset after helper calls,
+  // which may map or unmap regions).
+  let cacheStart = 0;
+  let cacheEnd = 0;
+  let cacheWritable = false;
+  const addr = (r: number, off: number, size: number, access: 'load' | 'store' | 'atomic'): number => {
+    const a = hi[r] === 0 ? (lo[r]! >>> 0) + off : -1;
+    if (a >= cacheStart && a + size <= cacheEnd && (cacheWritable || access === 'load')) return a;
+    const region = a < 0 ? undefined : mem.find(a, size);
+    if (region !== undefined) {
+      cacheStart = region.start; cacheEnd = region.start + region.size; cacheWritable = region.writable;
+    }
+    if (region === undefined) {
+      const shown = u.u64(toBig(lo[r]!, hi[r]!) + BigInt(off)).toString(16);
+      fail('RUN_MEMORY_FAULT', { access, size, address: shown }, { pc });
+    }
+    if (access !== 'load' && !region.writable) {
+      fail('RUN_READONLY', { size, address: a.toString(16), region: region.name }, { pc });
+    }
+    return a;
+  };
+  const callHelper = (id: number): void => {
+    const fn = helpers.get(id);
+    if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc });
+    env.pc = pc;
+    let r: bigint;
+    try {
+      r = fn(env, toBig(lo[1]!, hi[1]!), toBig(lo[2]!, hi[2]!), toBig(lo[3]!, hi[3]!), toBig(lo[4]!, hi[4]!), toBig(lo[5]!, hi[5]!));
+    } catch (e) {
+      if (e instanceof DiagnosticError) throw e.within({ pc });
+      throw e;
+    }
+    r = u.u64(r);
+    lo[0] = Number(BigInt.asIntN(32, r));
+    hi[0] = Number(BigInt.asIntN(32, r >> 32n));
+    view = mem.view; // a helper may have mapped memory
+    cacheStart = 0; cacheEnd = 0;
+  };
+  /** Fallback for 64-bit operations done in BigInt. */
+  const big = (d: number, r: bigint): void => {
+    lo[d] = Number(BigInt.asIntN(32, r));
+    hi[d] = Number(BigInt.asIntN(32, r >> 32n));
+  };
+
+  try {
+    for (;;) {
+      if (pc >= length || pc < 0) fail('RUN_FELL_OFF', { count: length }, { pc });
+      if (++count > budget) fail('RUN_BUDGET', { budget }, { pc });
+      const h = handler[pc]!;
+      const d = dstA[pc]!;
+      let blo: number, bhi: number;
+      if (isX[pc] === 1) { const s = srcA[pc]!; blo = lo[s]!; bhi = hi[s]!; } else { blo = klo[pc]!; bhi = khi[pc]!; }
+      switch (h) {
+        // ---- ALU64 (RFC 9669 §4.1) ----
+        case 0 /* H.ALU64 + 0 */: {
+          const a = lo[d]!;
+          const r = (a + blo) | 0;
+          hi[d] = (hi[d]! + bhi + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+          lo[d] = r;
+          pc++; break;
+        }
+        case 1 /* H.ALU64 + 1 */: {
+          const a = lo[d]!;
+          hi[d] = (hi[d]! - bhi - ((a >>> 0) < (blo >>> 0) ? 1 : 0)) | 0;
+          lo[d] = (a - blo) | 0;
+          pc++; break;
+        }
+        case 2 /* H.ALU64 + 2 */: {
+          const a = lo[d]!;
+          hi[d] = (mulHighU32(a >>> 0, blo >>> 0) + Math.imul(a, bhi) + Math.imul(hi[d]!, blo)) | 0;
+          lo[d] = Math.imul(a, blo);
+          pc++; break;
+        }
+        case 3 /* H.ALU64 + 3 */:
+          if (hi[d] === 0 && bhi === 0) {
+            lo[d] = blo === 0 ? 0 : Math.floor((lo[d]! >>> 0) / (blo >>> 0)) | 0;
+          } else big(d, u.divU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
+          pc++; break;
+        case 4 /* H.ALU64 + 4 */: {
+          const a = lo[d]!;
+          if (hi[d] === a >> 31 && bhi === blo >> 31) {
+            const r = blo === 0 ? 0 : Math.trunc(a / blo); // exact in doubles, 2^31 included
+            lo[d] = r | 0; hi[d] = r < 0 ? -1 : 0;
+          } else big(d, u.divS64(toBig(a, hi[d]!), toBig(blo, bhi)));
+          pc++; break;
+        }
+        case 5 /* H.ALU64 + 5 */: lo[d] = lo[d]! | blo; hi[d] = hi[d]! | bhi; pc++; break;
+        case 6 /* H.ALU64 + 6 */: lo[d] = lo[d]! & blo; hi[d] = hi[d]! & bhi; pc++; break;
+        case 7 /* H.ALU64 + 7 */: {
+          const s = blo & 63;
+          if (s >= 32) { hi[d] = lo[d]! << (s - 32); lo[d] = 0; } else if (s > 0) {
+            hi[d] = (hi[d]! << s) | (lo[d]! >>> (32 - s)); lo[d] = lo[d]! << s;
+          }
+          pc++; break;
+        }
+        case 8 /* H.ALU64 + 8 */: {
+          const s = blo & 63;
+          if (s >= 32) { lo[d] = hi[d]! >>> (s - 32); hi[d] = 0; } else if (s > 0) {
+            lo[d] = (lo[d]! >>> s) | (hi[d]! << (32 - s)); hi[d] = hi[d]! >>> s;
+          }
+          pc++; break;
+        }
+        case 9 /* H.ALU64 + 9 */:
+          if (hi[d] === 0 && bhi === 0) {
+            if (blo !== 0) lo[d] = ((lo[d]! >>> 0) % (blo >>> 0)) | 0;
+          } else big(d, u.modU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
+          pc++; break;
+        case 10 /* H.ALU64 + 10 */: {
+          const a = lo[d]!;
+          if (hi[d] === a >> 31 && bhi === blo >> 31) {
+            if (blo !== 0) { const r = (a % blo) | 0; lo[d] = r; hi[d] = r >> 31; }
+          } else big(d, u.modS64(toBig(a, hi[d]!), toBig(blo, bhi)));
+          pc++; break;
+        }
+        case 11 /* H.ALU64 + 11 */: lo[d] = lo[d]! ^ blo; hi[d] = hi[d]! ^ bhi; pc++; break;
+        case 12 /* H.ALU64 + 12 */: lo[d] = blo; hi[d] = bhi; pc++; break;
+        case 13 /* H.ALU64 + 13 */: {
+          const bits = aux[pc]!;
+          const r = bits === 8 ? (blo << 24) >> 24 : bits === 16 ? (blo << 16) >> 16 : blo;
+          lo[d] = r; hi[d] = r >> 31;
+          pc++; break;
+        }
+        case 14 /* H.ALU64 + 14 */: {
+          const s = blo & 63;
+          if (s >= 32) { lo[d] = hi[d]! >> (s - 32); hi[d] = hi[d]! >> 31; } else if (s > 0) {
+            lo[d] = (lo[d]! >>> s) | (hi[d]! << (32 - s)); hi[d] = hi[d]! >> s;
+          }
+          pc++; break;
+        }
+        // ---- ALU32: low halves, result zero-extended ----
+        case 16 /* H.ALU32 + 0 */: lo[d] = (lo[d]! + blo) | 0; hi[d] = 0; pc++; break;
+        case 17 /* H.ALU32 + 1 */: lo[d] = (lo[d]! - blo) | 0; hi[d] = 0; pc++; break;
+        case 18 /* H.ALU32 + 2 */: lo[d] = Math.imul(lo[d]!, blo); hi[d] = 0; pc++; break;
+        case 19 /* H.ALU32 + 3 */: lo[d] = blo === 0 ? 0 : Math.floor((lo[d]! >>> 0) / (blo >>> 0)) | 0; hi[d] = 0; pc++; break;
+        case 20 /* H.ALU32 + 4 */: lo[d] = blo === 0 ? 0 : Math.trunc(lo[d]! / blo) | 0; hi[d] = 0; pc++; break;
+        case 21 /* H.ALU32 + 5 */: lo[d] = lo[d]! | blo; hi[d] = 0; pc++; break;
+        case 22 /* H.ALU32 + 6 */: lo[d] = lo[d]! & blo; hi[d] = 0; pc++; break;
+        case 23 /* H.ALU32 + 7 */: lo[d] = lo[d]! << (blo & 31); hi[d] = 0; pc++; break;
+        case 24 /* H.ALU32 + 8 */: lo[d] = lo[d]! >>> (blo & 31); hi[d] = 0; pc++; break;
+        case 25 /* H.ALU32 + 9 */: if (blo !== 0) lo[d] = ((lo[d]! >>> 0) % (blo >>> 0)) | 0; hi[d] = 0; pc++; break;
+        case 26 /* H.ALU32 + 10 */: if (blo !== 0) lo[d] = (lo[d]! % blo) | 0; hi[d] = 0; pc++; break;
+        case 27 /* H.ALU32 + 11 */: lo[d] = lo[d]! ^ blo; hi[d] = 0; pc++; break;
+        case 28 /* H.ALU32 + 12 */: lo[d] = blo; hi[d] = 0; pc++; break;
+        case 29 /* H.ALU32 + 13 */: lo[d] = aux[pc] === 8 ? (blo << 24) >> 24 : (blo << 16) >> 16; hi[d] = 0; pc++; break;
+        case 30 /* H.ALU32 + 14 */: lo[d] = lo[d]! >> (blo & 31); hi[d] = 0; pc++; break;
+        case 32 /* H.NEG64 */: {
+          const r = -lo[d]! | 0;
+          hi[d] = (~hi[d]! + (r === 0 ? 1 : 0)) | 0;
+          lo[d] = r;
+          pc++; break;
+        }
+        case 33 /* H.NEG32 */: lo[d] = -lo[d]! | 0; hi[d] = 0; pc++; break;
+        case 34 /* H.LE */: {
+          const bits = aux[pc];
+          if (bits === 16) { lo[d] = lo[d]! & 0xffff; hi[d] = 0; } else if (bits === 32) hi[d] = 0;
+          pc++; break;
+        }
+        case 35 /* H.BE */: case 36 /* H.BSWAP */: {
+          const bits = aux[pc];
+          const a = lo[d]!;
+          if (bits === 16) { lo[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); hi[d] = 0; } else {
+            const sw = ((a & 0xff) << 24) | ((a & 0xff00) << 8) | ((a >>> 8) & 0xff00) | (a >>> 24);
+            if (bits === 32) { lo[d] = sw; hi[d] = 0; } else {
+              const b = hi[d]!;
+              lo[d] = ((b & 0xff) << 24) | ((b & 0xff00) << 8) | ((b >>> 8) & 0xff00) | (b >>> 24);
+              hi[d] = sw;
+            }
+          }
+          pc++; break;
+        }
+        // ---- jumps (RFC 9669 §4.3) ----
+        case 40 /* H.JA */: pc = target[pc]!; break;
+        case 41 /* H.JCOND64 + 0 */: pc = lo[d] === blo && hi[d] === bhi ? target[pc]! : pc + 1; break;
+        case 45 /* H.JCOND64 + 4 */: pc = lo[d] !== blo || hi[d] !== bhi ? target[pc]! : pc + 1; break;
+        case 44 /* H.JCOND64 + 3 */: pc = (lo[d]! & blo) !== 0 || (hi[d]! & bhi) !== 0 ? target[pc]! : pc + 1; break;
+        case 42 /* H.JCOND64 + 1 */: case 43 /* H.JCOND64 + 2 */: case 48 /* H.JCOND64 + 7 */: case 49 /* H.JCOND64 + 8 */: {
+          // unsigned: compare high halves unsigned, then low halves unsigned
+          const ah = hi[d]! >>> 0, bh = bhi >>> 0;
+          const c = ah !== bh ? (ah < bh ? -1 : 1) : (lo[d]! >>> 0) === (blo >>> 0) ? 0 : (lo[d]! >>> 0) < (blo >>> 0) ? -1 : 1;
+          const taken = h === H.JCOND64 + 1 ? c > 0 : h === H.JCOND64 + 2 ? c >= 0 : h === H.JCOND64 + 7 ? c < 0 : c <= 0;
+          pc = taken ? target[pc]! : pc + 1;
+          break;
+        }
+        case 46 /* H.JCOND64 + 5 */: case 47 /* H.JCOND64 + 6 */: case 50 /* H.JCOND64 + 9 */: case 51 /* H.JCOND64 + 10 */: {
+          // signed: compare high halves signed, then low halves unsigned
+          const ah = hi[d]!;
+          const c = ah !== bhi ? (ah < bhi ? -1 : 1) : (lo[d]! >>> 0) === (blo >>> 0) ? 0 : (lo[d]! >>> 0) < (blo >>> 0) ? -1 : 1;
+          const taken = h === H.JCOND64 + 5 ? c > 0 : h === H.JCOND64 + 6 ? c >= 0 : h === H.JCOND64 + 9 ? c < 0 : c <= 0;
+          pc = taken ? target[pc]! : pc + 1;
+          break;
+        }
+        case 53 /* H.JCOND32 + 0 */: pc = lo[d] === blo ? target[pc]! : pc + 1; break;
+        case 54 /* H.JCOND32 + 1 */: pc = (lo[d]! >>> 0) > (blo >>> 0) ? target[pc]! : pc + 1; break;
+        case 55 /* H.JCOND32 + 2 */: pc = (lo[d]! >>> 0) >= (blo >>> 0) ? target[pc]! : pc + 1; break;
+        case 56 /* H.JCOND32 + 3 */: pc = (lo[d]! & blo) !== 0 ? target[pc]! : pc + 1; break;
+        case 57 /* H.JCOND32 + 4 */: pc = lo[d] !== blo ? target[pc]! : pc + 1; break;
+        case 58 /* H.JCOND32 + 5 */: pc = lo[d]! > blo ? target[pc]! : pc + 1; break;
+        case 59 /* H.JCOND32 + 6 */: pc = lo[d]! >= blo ? target[pc]! : pc + 1; break;
+        case 60 /* H.JCOND32 + 7 */: pc = (lo[d]! >>> 0) < (blo >>> 0) ? target[pc]! : pc + 1; break;
+        case 61 /* H.JCOND32 + 8 */: pc = (lo[d]! >>> 0) <= (blo >>> 0) ? target[pc]! : pc + 1; break;
+        case 62 /* H.JCOND32 + 9 */: pc = lo[d]! < blo ? target[pc]! : pc + 1; break;
+        case 63 /* H.JCOND32 + 10 */: pc = lo[d]! <= blo ? target[pc]! : pc + 1; break;
+        // ---- memory (RFC 9669 §5) ----
+        case 70 /* H.LDDW */: lo[d] = klo[pc]!; hi[d] = khi[pc]!; pc += 2; break;
+        case 73 /* H.LDX */: case 74 /* H.LDXS */: {
+          const size = aux[pc]!;
+          const a = addr(srcA[pc]!, offA[pc]!, size, 'load');
+          let r: number;
+          if (size === 8) { r = view.getInt32(a, true); hi[d] = view.getInt32(a + 4, true); lo[d] = r; pc++; break; }
+          if (h === H.LDX) {
+            r = size === 1 ? view.getUint8(a) : size === 2 ? view.getUint16(a, true) : view.getInt32(a, true);
+            lo[d] = r; hi[d] = 0;
+          } else {
+            r = size === 1 ? view.getInt8(a) : size === 2 ? view.getInt16(a, true) : view.getInt32(a, true);
+            lo[d] = r; hi[d] = r >> 31;
+          }
+          pc++; break;
+        }
+        case 75 /* H.ST */: case 76 /* H.STX */: {
+          const size = aux[pc]!;
+          const a = addr(d, offA[pc]!, size, 'store');
+          if (size === 1) view.setUint8(a, blo & 0xff);
+          else if (size === 2) view.setUint16(a, blo & 0xffff, true);
+          else if (size === 4) view.setInt32(a, blo, true);
+          else { view.setInt32(a, blo, true); view.setInt32(a + 4, bhi, true); }
+          pc++; break;
+        }
+        case 65 /* H.CALL */: callHelper(immA[pc]!); pc++; break;
+        case 68 /* H.CALLX */: {
+          if (hi[d] !== 0) fail('RUN_UNKNOWN_HELPER', { id: u.toHex(toBig(lo[d]!, hi[d]!)) }, { pc });
+          callHelper(lo[d]! >>> 0);
+          pc++; break;
+        }
+        case 67 /* H.CALL_KFUNC */:
+          fail('RUN_UNSUPPORTED', { insn: 'call runtime', reason: 'kernel functions are not available' }, { pc });
+        // falls through (fail never returns)
+        case 66 /* H.CALL_LOCAL */: {
+          if (depth + 1 >= MAX_CALL_FRAMES) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
+          retPc[depth] = pc + 1;
+          const s = depth * 10;
+          for (let i = 0; i < 5; i++) { saved[s + 2 * i] = lo[6 + i]!; saved[s + 2 * i + 1] = hi[6 + i]!; }
+          depth++;
+          lo[10] = (stackTop - depth * STACK_SIZE) | 0; hi[10] = 0;
+          pc = target[pc]!;
+          break;
+        }
+        case 69 /* H.EXIT */: {
+          if (depth === 0) return { r0: toBig(lo[0]!, hi[0]!), insnCount: count };
+          depth--;
+          const s = depth * 10;
+          for (let i = 0; i < 5; i++) { lo[6 + i] = saved[s + 2 * i]!; hi[6 + i] = saved[s + 2 * i + 1]!; }
+          pc = retPc[depth]!;
+          break;
+        }
+        case 71 /* H.LDABS */: case 72 /* H.LDIND */: {
+          const size = aux[pc]!;
+          let offset = immA[pc]!;
+          if (h === H.LDIND) offset = lo[srcA[pc]!]! + offset;
+          if (offset < 0 || offset + size > packet.size) return { r0: 0n, insnCount: count };
+          const a = packet.start + offset;
+          lo[0] = size === 1 ? view.getUint8(a) : size === 2 ? view.getUint16(a, false) : view.getInt32(a, false);
+          hi[0] = 0;
+          pc++; break;
+        }
+        default: {
+          if (h < H.ATOMIC32 || h >= H.ATOMIC64 + 8) throw new InternalError(`slot ${pc} has no handler (${h})`);
+          const wide = h >= H.ATOMIC64;
+          const a = addr(d, offA[pc]!, wide ? 8 : 4, 'atomic');
+          const s = srcA[pc]!;
+          const olo = view.getInt32(a, true);
+          const ohi = wide ? view.getInt32(a + 4, true) : 0;
+          const which = h - (wide ? H.ATOMIC64 : H.ATOMIC32);
+          let nlo = olo, nhi = ohi;
+          switch (which) {
+            case 0: nlo = (olo + blo) | 0; nhi = (ohi + bhi + ((nlo >>> 0) < (olo >>> 0) ? 1 : 0)) | 0; break;
+            case 1: nlo = olo | blo; nhi = ohi | bhi; break;
+            case 2: nlo = olo & blo; nhi = ohi & bhi; break;
+            case 3: nlo = olo ^ blo; nhi = ohi ^ bhi; break;
+            case 4: nlo = blo; nhi = bhi; break;
+            case 5: {
+              // RFC 9669 §5.3.2: compare r0 with memory, store src if equal, r0 = old value.
+              const eq = wide ? lo[0] === olo && hi[0] === ohi : lo[0] === olo;
+              if (eq) { nlo = blo; nhi = bhi; }
+              lo[0] = olo; hi[0] = ohi;
+              break;
+            }
+          }
+          view.setInt32(a, nlo, true);
+          if (wide) view.setInt32(a + 4, nhi, true);
+          if (which !== 5 && aux[pc] === 1) { lo[s] = olo; hi[s] = ohi; }
+          pc++; break;
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof ProgramStop) return { r0: e.r0, insnCount: count };
+    throw e;
+  }
+}

@@ -1,0 +1,4 @@
+/** @file The reference interpreter: re-exports. */
+export * from './program.js';
+export * from './interp.js';
+export * from './fast.js';
