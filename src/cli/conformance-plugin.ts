@@ -22,7 +22,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DiagnosticError, diagnostic, formatDiagnostic, type Diagnostic } from '../diag/index.js';
 import { runConformanceProgram } from '../interp/conformance.js';
-import { decode } from '../isa/insn.js';
+import { decode, encode } from '../isa/insn.js';
 import { OPCODES } from '../isa/opcodes.js';
 import { parseHexBytes } from '../util/hex.js';
 import { toHex } from '../util/u64.js';
@@ -91,20 +91,17 @@ function parseArgs(argv: readonly string[]): Args {
   return args;
 }
 
-/** The code of function `main` (or of the first executable section) of an ELF object. */
+/**
+ * The linked code of program `main` (or the object's only program) of an ELF
+ * object, through the same loader `ebpf2wasm run` uses.
+ */
 async function elfCode(bytes: Uint8Array): Promise<Uint8Array> {
   // loaded only for --elf: most runs need no ELF reader, and every run is a fresh process
-  const { readElf } = await import('../elf/sections.js');
-  const elf = readElf(bytes, { file: '<stdin>' });
-  const main = elf.symbols.find((s) => s.name === 'main' && s.shndx > 0 && s.shndx < elf.sections.length);
-  if (main !== undefined) {
-    const sec = elf.sections[main.shndx]!;
-    const size = main.size > 0 ? main.size : sec.size - main.value;
-    return sec.data.subarray(main.value, main.value + size);
-  }
-  const code = elf.sections.find((s) => (s.flags & 4) !== 0 && s.size > 0);
-  if (code === undefined) throw new DiagnosticError(diagnostic('RUN_NO_CODE'));
-  return code.data;
+  const { loadObject } = await import('../elf/index.js');
+  const object = loadObject(bytes, { file: '<stdin>' });
+  const prog = object.programs.find((p) => p.name === 'main') ?? (object.programs.length === 1 ? object.programs[0] : undefined);
+  if (prog === undefined) throw new DiagnosticError(diagnostic('RUN_NO_CODE'));
+  return encode(prog.insns);
 }
 
 /** Reject instructions newer than the cpu version (the `version` column of the opcode table). */

@@ -3,6 +3,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { register as disasm } from './commands/disasm.js';
+import { register as run } from './commands/run.js';
+import { register as demo } from './commands/demo.js';
 import { EXIT } from './io.js';
 
 const program = new Command();
@@ -13,7 +15,7 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [disasm]) register(program);
+for (const register of [disasm, run, demo]) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,6 +17,7 @@ import { wasmMessages } from './catalogue/wasm.js';
 import { x86Messages } from './catalogue/x86.js';
 import { arm64Messages } from './catalogue/arm64.js';
 import { hostMessages } from './catalogue/host.js';
+import { runtimeMessages } from './catalogue/runtime.js';
 
 /** Every message template, by code. */
 export const messages = {
@@ -29,6 +30,7 @@ export const messages = {
   ...x86Messages,
   ...arm64Messages,
   ...hostMessages,
+  ...runtimeMessages,
   ...cliMessages,
 } as const;
 

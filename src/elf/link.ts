@@ -261,7 +261,12 @@ function recordSlots(elf: ElfFile, relSec: Section, maps: MapTable, where: Locat
   for (const [index, list] of slots) maps.maps[index] = { ...maps.maps[index]!, initialSlots: list };
 }
 
-function funcAt(codes: Map<number, Code>, section: number, slot: number, from: Location): { func: Func; code: Code } {
+/**
+ * The function a call or function address lands in. A target inside the
+ * calling function itself (a call the assembler resolved, with no symbol at
+ * the target, as the conformance suite's objects have) stays where it is.
+ */
+function funcAt(codes: Map<number, Code>, section: number, slot: number, from: Location, caller?: Func): { func: Func; code: Code } {
   const code = codes.get(section);
   if (code === undefined) fail('ELF_BAD_CALL', { pc: from.pc ?? 0, detail: `targets section ${section}, which holds no code` }, from);
   const exact = code.starts.get(slot);
@@ -270,6 +275,7 @@ function funcAt(codes: Map<number, Code>, section: number, slot: number, from: L
     fail('ELF_BAD_CALL', { pc: from.pc ?? 0, detail: `targets slot ${slot} of "${code.section.name}", which is not an instruction` }, from);
   }
   const inside = code.funcs.find((f) => slot >= f.start && slot < f.end);
+  if (inside !== undefined && inside === caller) return { func: inside, code };
   if (inside !== undefined && inside.symbol) {
     fail('ELF_BAD_CALL', { pc: from.pc ?? 0, detail: `targets the middle of function "${inside.name}"` }, from);
   }
@@ -310,7 +316,7 @@ function link(entry: Func, codes: Map<number, Code>, ext: BtfExt | undefined, di
       const ref = code.refs.get(slot);
       if (ref === undefined || (ref.kind !== 'call' && ref.kind !== 'func')) continue;
       const loc: Location = { ...where, section: code.section.name, program: entry.name, pc: slot };
-      const t = funcAt(codes, ref.section, ref.slot, loc);
+      const t = funcAt(codes, ref.section, ref.slot, loc, func);
       if (!placed.has(t.func.key)) place(t.func, t.code);
     }
   }
@@ -340,7 +346,7 @@ function link(entry: Func, codes: Map<number, Code>, ext: BtfExt | undefined, di
         if (ref.kind === 'insn') insn = withFields(ref.insn, { meta: { symbol: ref.symbol } });
         else if (ref.kind === 'unresolved') insn = withFields(insn, { meta: { symbol: ref.symbol } });
         else {
-          const t = funcAt(codes, ref.section, ref.slot, { ...where, section: secName, pc: slot });
+          const t = funcAt(codes, ref.section, ref.slot, { ...where, section: secName, pc: slot }, func);
           const target = order[placed.get(t.func.key)!]!;
           const rel = target.base + (ref.slot - t.func.start) - pc - 1;
           insn = ref.kind === 'call'

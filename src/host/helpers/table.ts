@@ -1,0 +1,31 @@
+/**
+ * @file Every helper the host implements, as one table by the kernel's helper
+ * id (what `src/abi/helper-env.ts` calls `Helpers`).
+ */
+
+import type { HelperFn } from '../../abi/helper-env.js';
+import type { RingbufMap } from '../maps/ringbuf.js';
+import { csumHelpers } from './csum-helpers.js';
+import type { HelperHost } from './host.js';
+import { lockHelpers } from './lock-helpers.js';
+import { mapHelpers } from './map-helpers.js';
+import { outputHelpers } from './output-helpers.js';
+import { printkHelpers } from './printk-helpers.js';
+import { probeHelpers } from './probe-helpers.js';
+import { stringHelpers } from './string-helpers.js';
+import { taskHelpers } from './task-helpers.js';
+
+/**
+ * The host's helpers. `rings` enumerates the ring buffers in use, so that
+ * `bpf_ringbuf_submit`/`discard` can find the ring a sample belongs to.
+ */
+export function hostHelpers(host: HelperHost, rings: () => Iterable<RingbufMap> = () => []): Map<number, HelperFn> {
+  const all = new Map<number, HelperFn>();
+  for (const part of [
+    mapHelpers(host), taskHelpers(host), printkHelpers(host), stringHelpers(), probeHelpers(host),
+    outputHelpers(host, rings), csumHelpers(), lockHelpers(),
+  ]) {
+    for (const [id, fn] of part) all.set(id, fn);
+  }
+  return all;
+}

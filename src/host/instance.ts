@@ -1,0 +1,139 @@
+/**
+ * @file An object made live: its maps created in one linear memory (global
+ * data sections as single-entry array maps holding their initial bytes), the
+ * helpers bound to those maps, and the resolution of every `lddw` pseudo
+ * source a linked program can hold.
+ *
+ * ```
+ *   lddw rX, map_by_idx(i)         → the map's handle (MapRegistry id)
+ *   lddw rX, map_value_by_idx(i)+k → address of map i's value at index 0, plus k
+ *   lddw rX, func(+n)              → the target's absolute pc
+ * ```
+ */
+
+import type { Helpers } from '../abi/helper-env.js';
+import { LinearMemory } from '../abi/linear-memory.js';
+import { MapType } from '../abi/map-types.js';
+import { fail } from '../diag/index.js';
+import type { BpfObject, MapSpec as ObjectMapSpec, ProgramSpec } from '../elf/types.js';
+import type { Insn } from '../isa/insn.js';
+import { LddwSrc } from '../isa/opcodes.js';
+import type { HelperHost, HostClock, HostTask } from './helpers/host.js';
+import { hostHelpers } from './helpers/table.js';
+import { createMap } from './maps/create.js';
+import type { BpfMap, MapSpec } from './maps/map.js';
+import { MapRegistry } from './maps/registry.js';
+import { RingbufMap } from './maps/ringbuf.js';
+
+/** What an instance takes from its runtime: CPUs, clock, randomness, task, log. */
+export interface InstanceOptions {
+  /** Possible CPUs, for per-CPU maps (default 1). */
+  readonly nCpus?: number;
+  /** The CPU programs run on (default 0). */
+  readonly cpu?: number;
+  /** Clock for `bpf_ktime_get_*` (default: a clock that starts at 0 and advances 1 µs per reading). */
+  readonly clock?: HostClock;
+  /** Seed of `bpf_get_prandom_u32` (default a fixed seed, so runs are reproducible). */
+  readonly randomSeed?: number;
+  readonly task?: HostTask;
+  /** Receives `bpf_trace_printk` messages (default: kept in `trace`). */
+  readonly log?: (message: string) => void;
+  /** Use this memory instead of a new one. */
+  readonly memory?: LinearMemory;
+}
+
+/** A clock that advances one microsecond each time it is read: deterministic, monotonic. */
+export function steppingClock(): HostClock {
+  let now = 0n;
+  return { monotonicNs: () => (now += 1000n) };
+}
+
+/** The host-side spec of an object's map definition. */
+function hostSpec(m: ObjectMapSpec): MapSpec {
+  return {
+    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
+    flags: m.flags, name: m.name,
+    ...(m.mapExtra !== undefined ? { mapExtra: m.mapExtra } : {}),
+    ...(m.innerMap !== undefined ? { inner: hostSpec(m.innerMap) } : {}),
+  };
+}
+
+/** An object's maps, helpers and memory, ready to run its programs. */
+export class Instance {
+  readonly object: BpfObject;
+  readonly memory: LinearMemory;
+  /** Maps in the object's order (its map indexes). */
+  readonly mapList: readonly BpfMap[];
+  /** Maps by name. */
+  readonly maps: ReadonlyMap<string, BpfMap>;
+  readonly registry = new MapRegistry();
+  readonly helpers: Helpers;
+  /** `bpf_trace_printk` output, when no log function was given. */
+  readonly trace: string[] = [];
+  /** The CPU programs run on. */
+  cpu: number;
+
+  constructor(object: BpfObject, options: InstanceOptions = {}) {
+    this.object = object;
+    this.memory = options.memory ?? new LinearMemory();
+    this.cpu = options.cpu ?? 0;
+    const nCpus = options.nCpus ?? 1;
+    const list: BpfMap[] = [];
+    const byName = new Map<string, BpfMap>();
+    for (const spec of object.maps) {
+      const map = createMap(hostSpec(spec), this.memory, { nCpus });
+      if (spec.initial !== undefined && spec.type === MapType.ARRAY) {
+        const value = new Uint8Array(map.userValueSize);
+        value.set(spec.initial.subarray(0, value.length));
+        map.updateUser(new Uint8Array(4), value, 0);
+      }
+      list.push(map);
+      byName.set(spec.name, map);
+      this.registry.add(map);
+    }
+    this.mapList = list;
+    this.maps = byName;
+    const host: HelperHost = {
+      map: (pointer) => (pointer > 0n && pointer < 0x100000000n ? this.registry.get(Number(pointer)) : undefined),
+      cpu: () => this.cpu,
+      clock: options.clock ?? steppingClock(),
+      randomSeed: options.randomSeed ?? 0x5eed,
+      ...(options.task !== undefined ? { task: options.task } : {}),
+      log: options.log ?? ((message) => { this.trace.push(message); }),
+    };
+    this.helpers = hostHelpers(host, () => list.filter((m): m is RingbufMap => m instanceof RingbufMap));
+  }
+
+  /** A program of the object by function name. */
+  program(name: string): ProgramSpec {
+    const prog = this.object.programs.find((p) => p.name === name);
+    if (prog === undefined) {
+      fail('CLI_NO_PROGRAM', { what: `named "${name}"`, available: this.object.programs.map((p) => p.name).join(', ') || 'none' });
+    }
+    return prog;
+  }
+
+  /** Address of the value at index 0 of an array map (global data), for `map_value_by_idx`. */
+  private valueAddress(index: number): number | undefined {
+    const map = this.mapList[index];
+    return map?.lookup(new Uint8Array(map.spec.keySize), this.cpu);
+  }
+
+  /** The value an `lddw` with a pseudo source loads, or undefined when it names nothing here. */
+  resolveLddw(kind: number, insn: Insn): bigint | undefined {
+    switch (kind) {
+      case LddwSrc.MAP_IDX: {
+        const map = this.mapList[insn.imm];
+        return map === undefined ? undefined : BigInt(this.registry.idOf(map));
+      }
+      case LddwSrc.MAP_IDX_VALUE: {
+        const addr = this.valueAddress(insn.imm);
+        return addr === undefined ? undefined : BigInt(addr + (insn.imm2 ?? 0));
+      }
+      case LddwSrc.FUNC:
+        return BigInt(insn.pc + 1 + insn.imm);
+      default:
+        return undefined;
+    }
+  }
+}

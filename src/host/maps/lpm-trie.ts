@@ -1,0 +1,186 @@
+/**
+ * @file `BPF_MAP_TYPE_LPM_TRIE` (kernel/bpf/lpm_trie.c): longest-prefix match
+ * on `struct bpf_lpm_trie_key_u8 { __u32 prefixlen; __u8 data[]; }`, data in
+ * network (big-endian, most significant bit first) order.
+ *
+ * Instead of the kernel's binary trie this keeps one `Map` per prefix length
+ * (keyed by the data masked to that length) and probes the lengths in use from
+ * the longest down, which answers lookups identically. `getNextKey` returns the
+ * kernel's post-order: children before their parent, the 0-branch before the
+ * 1-branch — that is, keys sorted bit by bit over their common prefix, a longer
+ * prefix before any prefix of it.
+ */
+
+import type { Memory } from '../../abi/memory.js';
+import { EEXIST, EINVAL, ENOENT, ENOSPC } from './errno.js';
+import { BPF_EXIST, BPF_F_RDONLY_PROG, BPF_NOEXIST } from './flags.js';
+import { checkUserFlags, MapBase, round8, type MapOptions, type MapSpec } from './map.js';
+import { Slab } from './slab.js';
+
+interface Entry {
+  /** The key as last given (`prefixlen` and the full data, bits past the prefix included). */
+  key: Uint8Array;
+  prefixlen: number;
+  slot: number;
+}
+
+/** A longest-prefix-match trie map. */
+export class LpmTrieMap extends MapBase {
+  /** Bytes of `data`. */
+  readonly dataSize: number;
+  readonly maxPrefixlen: number;
+  private readonly byLen = new Map<number, Map<string, Entry>>();
+  /** Prefix lengths in use, longest first. */
+  private lens: number[] = [];
+  private n = 0;
+  private readonly slab: Slab;
+  private readonly free: number[] = [];
+  private fresh = 0;
+  private sorted: Entry[] | undefined;
+
+  constructor(spec: MapSpec, mem: Memory, opts: MapOptions = {}) {
+    super(spec, mem, opts);
+    this.dataSize = spec.keySize - 4;
+    this.maxPrefixlen = this.dataSize * 8;
+    this.slab = new Slab(mem, `map:${this.name}`, round8(spec.valueSize), spec.maxEntries, false, (this.flags & BPF_F_RDONLY_PROG) === 0);
+  }
+
+  override get count(): number { return this.n; }
+
+  private static prefixlen(key: Uint8Array, off = 0): number {
+    return (key[off]! | (key[off + 1]! << 8) | (key[off + 2]! << 16) | (key[off + 3]! << 24)) >>> 0;
+  }
+
+  /** The data bytes of `key` (at `off`) masked to `len` bits, as a string id. */
+  private masked(key: Uint8Array, off: number, len: number): string {
+    const full = len >>> 3;
+    let s = '';
+    for (let i = 0; i < full; i++) s += String.fromCharCode(key[off + 4 + i]!);
+    const rest = len & 7;
+    if (rest !== 0) s += String.fromCharCode(key[off + 4 + full]! & (0xff << (8 - rest)) & 0xff);
+    return s;
+  }
+
+  /** Longest match for the key at `off` of `bytes`, considering prefixes up to its prefixlen. */
+  private match(bytes: Uint8Array, off: number): Entry | undefined {
+    const plen = LpmTrieMap.prefixlen(bytes, off);
+    // trie_lookup_elem refuses a prefix longer than the data
+    if (plen > this.maxPrefixlen) return undefined;
+    for (const len of this.lens) {
+      if (len > plen) continue;
+      const e = this.byLen.get(len)!.get(this.masked(bytes, off, len));
+      if (e !== undefined) return e;
+    }
+    return undefined;
+  }
+
+  /** The exact entry for `key` (same prefixlen, same bits within it). */
+  private exact(key: Uint8Array): Entry | undefined {
+    const plen = LpmTrieMap.prefixlen(key);
+    return this.byLen.get(plen)?.get(this.masked(key, 0, plen));
+  }
+
+  override lookup(key: Uint8Array, _cpu: number): number | undefined {
+    const e = this.match(key, 0);
+    return e === undefined ? undefined : this.slab.address(e.slot);
+  }
+
+  /** Lookup by key address in the linear memory (the helpers' fast path). */
+  lookupAt(bytes: Uint8Array, keyAddr: number, _cpu: number): number | undefined {
+    const e = this.match(bytes, keyAddr);
+    return e === undefined ? undefined : this.slab.address(e.slot);
+  }
+
+  override update(key: Uint8Array, value: Uint8Array, flags: number, _cpu: number): number {
+    // trie_update_elem
+    if (flags > BPF_EXIST) return -EINVAL;
+    const plen = LpmTrieMap.prefixlen(key);
+    if (plen > this.maxPrefixlen) return -EINVAL;
+    const old = this.exact(key);
+    if (old !== undefined) {
+      if (flags === BPF_NOEXIST) return -EEXIST;
+      old.key = key.slice(0, this.keySize);
+      this.writeValue(this.slab.address(old.slot), value);
+      this.sorted = undefined;
+      return 0;
+    }
+    if (flags === BPF_EXIST) return -ENOENT;
+    if (this.n >= this.maxEntries) return -ENOSPC;
+    const slot = this.free.pop() ?? this.fresh++;
+    const e: Entry = { key: key.slice(0, this.keySize), prefixlen: plen, slot };
+    let m = this.byLen.get(plen);
+    if (m === undefined) {
+      m = new Map();
+      this.byLen.set(plen, m);
+      this.lens = [...this.byLen.keys()].sort((a, b) => b - a);
+    }
+    m.set(this.masked(key, 0, plen), e);
+    this.n++;
+    this.writeValue(this.slab.address(slot), value);
+    this.sorted = undefined;
+    return 0;
+  }
+
+  override delete(key: Uint8Array): number {
+    // trie_delete_elem
+    const plen = LpmTrieMap.prefixlen(key);
+    if (plen > this.maxPrefixlen) return -EINVAL;
+    const m = this.byLen.get(plen);
+    const id = this.masked(key, 0, plen);
+    const e = m?.get(id);
+    if (m === undefined || e === undefined) return -ENOENT;
+    m.delete(id);
+    if (m.size === 0) {
+      this.byLen.delete(plen);
+      this.lens = this.lens.filter((l) => l !== plen);
+    }
+    this.free.push(e.slot);
+    this.n--;
+    this.sorted = undefined;
+    return 0;
+  }
+
+  override lookupUser(key: Uint8Array | undefined, out: Uint8Array, flags: number): number {
+    const err = checkUserFlags(this, flags);
+    if (err !== 0) return err;
+    if (key === undefined) return -EINVAL;
+    const e = this.match(key, 0);
+    if (e === undefined) return -ENOENT;
+    this.readValue(this.slab.address(e.slot), out, 0);
+    return 0;
+  }
+
+  /** Post-order comparison of two entries (see the file comment). */
+  private compare(a: Entry, b: Entry): number {
+    const common = Math.min(a.prefixlen, b.prefixlen);
+    for (let bit = 0; bit < common; bit++) {
+      const byte = 4 + (bit >>> 3);
+      const m = 0x80 >>> (bit & 7);
+      const x = a.key[byte]! & m;
+      const y = b.key[byte]! & m;
+      if (x !== y) return x === 0 ? -1 : 1;
+    }
+    return b.prefixlen - a.prefixlen;
+  }
+
+  override getNextKey(key: Uint8Array | undefined, out: Uint8Array): number {
+    // trie_get_next_key: a missing or too long key restarts from the leftmost node
+    if (this.sorted === undefined) {
+      const all: Entry[] = [];
+      for (const m of this.byLen.values()) for (const e of m.values()) all.push(e);
+      this.sorted = all.sort((a, b) => this.compare(a, b));
+    }
+    const list = this.sorted;
+    if (list.length === 0) return -ENOENT;
+    let i = 0;
+    if (key !== undefined && LpmTrieMap.prefixlen(key) <= this.maxPrefixlen) {
+      const cur = this.exact(key);
+      if (cur !== undefined) {
+        i = list.indexOf(cur) + 1;
+        if (i >= list.length) return -ENOENT;
+      }
+    }
+    out.set(list[i]!.key);
+    return 0;
+  }
+}
