@@ -5,7 +5,7 @@
  * for byte.
  */
 
-import { prepare, run, type PacketRange } from '../interp/index.js';
+import { prepare, run, runFast, type PacketRange, type Program, type RunOptions, type RunResult } from '../interp/index.js';
 import type { ProgramSpec } from '../elf/types.js';
 import { fail } from '../diag/index.js';
 import type { Instance } from './instance.js';
@@ -31,35 +31,44 @@ export interface Backend {
   load(prog: ProgramSpec, instance: Instance): Executable;
 }
 
-/** The reference interpreter as a backend. */
-export const interpBackend: Backend = {
-  name: 'interp',
-  load(prog, instance) {
-    const where = { section: prog.section, program: prog.name };
-    let prepared;
-    try {
-      prepared = prepare(prog.insns, { lddw: { resolve: (kind, insn) => instance.resolveLddw(kind, insn) } });
-    } catch (err) {
-      throw (err as { within?: (l: object) => Error }).within?.(where) ?? err;
-    }
-    return {
-      run(ctx, packet) {
-        try {
-          const r = run(prepared, {
-            memory: instance.memory, args: [BigInt(ctx)], helpers: instance.helpers,
-            ...(packet !== undefined ? { packet } : {}),
-          });
-          return { r0: r.r0, insnCount: r.insnCount };
-        } catch (err) {
-          throw (err as { within?: (l: object) => Error }).within?.(where) ?? err;
-        }
-      },
-    };
-  },
-};
+/** A backend over one of the interpreters: both take the same prepared program and options. */
+function interpreterBackend(name: string, exec: (prog: Program, options: RunOptions) => RunResult): Backend {
+  return {
+    name,
+    load(prog, instance) {
+      const where = { section: prog.section, program: prog.name };
+      const located = (err: unknown): unknown => (err as { within?: (l: object) => Error }).within?.(where) ?? err;
+      let prepared: Program;
+      try {
+        prepared = prepare(prog.insns, { lddw: { resolve: (kind, insn) => instance.resolveLddw(kind, insn) } });
+      } catch (err) {
+        throw located(err);
+      }
+      return {
+        run(ctx, packet) {
+          try {
+            const r = exec(prepared, {
+              memory: instance.memory, args: [BigInt(ctx)], helpers: instance.helpers,
+              ...(packet !== undefined ? { packet } : {}),
+            });
+            return { r0: r.r0, insnCount: r.insnCount };
+          } catch (err) {
+            throw located(err);
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The reference interpreter (BigInt registers): the semantics every backend is checked against. */
+export const interpBackend: Backend = interpreterBackend('interp', run);
+
+/** The fast interpreter (registers as 32-bit halves), checked against the reference. */
+export const interpFastBackend: Backend = interpreterBackend('interp-fast', runFast);
 
 /** Backends by name. Others register here as they land. */
-export const BACKENDS: ReadonlyMap<string, Backend> = new Map([[interpBackend.name, interpBackend]]);
+export const BACKENDS: ReadonlyMap<string, Backend> = new Map([interpBackend, interpFastBackend].map((b) => [b.name, b]));
 
 /** The backend with this name, or a user error listing the ones there are. */
 export function backendByName(name: string): Backend {

@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--section <name>', 'the program in this ELF section')
     .option('--data <file>', 'packet bytes (a raw file)')
     .option('--maps <file>', 'preload maps from lines "MAP_NAME KEY_HEX VALUE_HEX"')
-    .option('--backend <name>', 'interp', 'interp')
+    .option('--backend <name>', 'interp or interp-fast', 'interp')
     .option('--cpus <n>', 'number of CPUs for per-CPU maps', intOption(1, 1024), 1)
     .option('--json', 'print the result as JSON')
     .action((file: string, opts: RunOptions) => action(() => {
