@@ -9,6 +9,7 @@ import { prepare, run, runFast, type PacketRange, type Program, type RunOptions,
 import type { ProgramSpec } from '../elf/types.js';
 import { fail } from '../diag/index.js';
 import type { Instance } from './instance.js';
+import { wasmBackend } from './wasm-backend.js';
 
 /** The outcome of one execution. */
 export interface Execution {
@@ -22,6 +23,8 @@ export interface Execution {
 export interface Executable {
   /** Run with `ctx` in r1; `packet` is what the legacy LD_ABS/LD_IND loads read. */
   run(ctx: number, packet?: PacketRange): Execution;
+  /** Release what `load` took (memory regions); the executable is not used afterwards. */
+  dispose?(): void;
 }
 
 /** A way to execute programs. */
@@ -68,7 +71,7 @@ export const interpBackend: Backend = interpreterBackend('interp', run);
 export const interpFastBackend: Backend = interpreterBackend('interp-fast', runFast);
 
 /** Backends by name. Others register here as they land. */
-export const BACKENDS: ReadonlyMap<string, Backend> = new Map([interpBackend, interpFastBackend].map((b) => [b.name, b]));
+export const BACKENDS: ReadonlyMap<string, Backend> = new Map([interpBackend, interpFastBackend, wasmBackend()].map((b) => [b.name, b]));
 
 /** The backend with this name, or a user error listing the ones there are. */
 export function backendByName(name: string): Backend {

@@ -139,6 +139,7 @@ export function testRun(instance: Instance, prog: ProgramSpec, backend: Backend,
     return result(r, data.slice());
   } finally {
     for (const r of mapped.reverse()) mem.unmap(r);
+    exe.dispose?.();
   }
 }
 

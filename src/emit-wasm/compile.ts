@@ -1,0 +1,273 @@
+/**
+ * @file IR modules to one WebAssembly module with the compiled-module ABI
+ * (`docs/abi.md`): imports, globals, the access-check function, one Wasm
+ * function per IR function, one export per program, the ABI custom sections.
+ *
+ * Imports, in this order (only those the code uses, except the memory):
+ *
+ * ```
+ *   bpf_helpers.<id>   func (i64 i64 i64 i64 i64) -> i64     kernel helper <id>
+ *   env.callx          func (i64 id, i64 × 5) -> i64         callx through a register
+ *   env.ld_pkt         func (i64 ctx, i64 off, i32 size, i32 pc) -> i64
+ *   env.region         func (i64 addr, i32 size, i32 kind) -> i64   start | end << 32, or 0
+ *   env.fault          func (i32 pc, i64 addr, i32 kind | size << 4)   never returns normally
+ *   env.memory         memory
+ *   env.stack_top      global i64    one past the 8 × 512-byte stack region
+ *   bpf_maps.<k>       global i64    the handle of map k
+ *   bpf_map_values.<k> global i64    the address of map k's value (global data)
+ * ```
+ */
+
+import { assert } from '../diag/errors.js';
+import type { Func, Module } from '../ir/func.js';
+import type { FuncRef } from '../ir/types.js';
+import { ABI_VERSION, writeAbiSections, type AbiData, type AbiMap, type AbiProgram } from './abi-sections.js';
+import { BLOCK_VOID, Code, ValType, W } from './encode.js';
+import { emitCacheReset, emitCacheResetBody, lowerFunc, type ModuleEnv } from './lower.js';
+import { ModuleBuilder } from './module.js';
+
+/** One program to compile: its IR and what the ABI sections say about it. */
+export interface CompileProgram {
+  readonly ir: Module;
+  /** Program name; also the export name. Default: the entry function's name. */
+  readonly name?: string;
+  /** ELF section (default `"unknown"`). */
+  readonly section?: string;
+  /** Kernel program type (default 0, unspecified). */
+  readonly type?: number;
+  readonly expectedAttachType?: number;
+  readonly attachTo?: string;
+}
+
+/** Module-wide options. */
+export interface CompileOptions {
+  /** Map definitions, indexed by the IR's map numbers. */
+  readonly maps?: readonly AbiMap[];
+  /** Initial values of global data and initialised maps (default: each map's `initial`). */
+  readonly data?: readonly AbiData[];
+  /** The object's license (default `""`). */
+  readonly license?: string;
+  /** Producer string for the ABI section. */
+  readonly producer?: string;
+  /**
+   * Whether the verifier accepted the programs (so every loop is bounded).
+   * Unverified programs get a loop budget: each run may execute at most
+   * `loopBudget` loop iterations, then faults with `RUN_BUDGET`.
+   */
+  readonly verified?: boolean;
+  /** Loop iterations per run for unverified programs (default 10 000 000). */
+  readonly loopBudget?: number;
+}
+
+/** Default loop budget of unverified programs. */
+export const DEFAULT_LOOP_BUDGET = 10_000_000;
+
+/** Statistics of one compilation. */
+export interface CompileStats {
+  readonly functions: number;
+  readonly irreducibleFunctions: number;
+  readonly checkedAccesses: number;
+}
+
+/** A compiled module and its statistics. */
+export interface Compiled {
+  readonly bytes: Uint8Array;
+  readonly stats: CompileStats;
+}
+
+/** The default producer string. */
+export const PRODUCER = 'ebpf2wasm 0.1.0';
+
+/** The name of the exported global that holds the pc of the latest helper call. */
+export const PC_EXPORT = 'ebpf2wasm.pc';
+
+interface Needs {
+  helpers: Set<number>;
+  maps: Set<number>;
+  mapValues: Set<number>;
+  callx: boolean;
+  ldPkt: boolean;
+  checked: number;
+  faults: boolean;
+}
+
+function scan(funcs: readonly Func[], needs: Needs): void {
+  for (const fn of funcs) {
+    for (const b of fn.layout) {
+      for (const i of fn.blocks[b]!.insts) {
+        const inst = fn.insts[i]!;
+        switch (inst.op) {
+          case 'call_helper': needs.helpers.add(inst.helper!); break;
+          case 'call_indirect': needs.callx = true; break;
+          case 'ld_pkt': needs.ldPkt = true; break;
+          case 'map_addr': needs.maps.add(inst.map!); break;
+          case 'map_value_addr': needs.mapValues.add(inst.map!); break;
+          case 'call': case 'trap': needs.faults = true; break;
+          case 'load': case 'store': case 'atomic_rmw': case 'atomic_cmpxchg':
+            if (inst.checked !== false) { needs.checked++; needs.faults = true; }
+            break;
+          default: break;
+        }
+      }
+    }
+  }
+}
+
+/** Compile one program (an IR module) to a module with the ABI. */
+export function compileModule(ir: Module, options: CompileOptions & Omit<CompileProgram, 'ir'> = {}): Uint8Array {
+  return compilePrograms([{ ...options, ir }], options).bytes;
+}
+
+/** Compile several programs (each its own IR module) into one module. */
+export function compilePrograms(programs: readonly CompileProgram[], options: CompileOptions = {}): Compiled {
+  const needs: Needs = {
+    helpers: new Set(), maps: new Set(), mapValues: new Set(), callx: false, ldPkt: false, checked: 0, faults: false,
+  };
+  for (const p of programs) {
+    scan(p.ir.funcs, needs);
+    for (const h of p.ir.helpers) needs.helpers.add(h);
+  }
+  const m = new ModuleBuilder();
+  const i64 = ValType.i64;
+  const i32 = ValType.i32;
+  const sorted = (s: Set<number>): number[] => [...s].sort((a, b) => a - b);
+
+  const helperType = m.type([i64, i64, i64, i64, i64], [i64]);
+  const helperIndex = new Map<number, number>();
+  for (const id of sorted(needs.helpers)) helperIndex.set(id, m.importFunc('bpf_helpers', String(id), helperType, `helper_${id}`));
+  const callx = needs.callx ? m.importFunc('env', 'callx', m.type([i64, i64, i64, i64, i64, i64], [i64])) : -1;
+  const ldPkt = needs.ldPkt ? m.importFunc('env', 'ld_pkt', m.type([i64, i64, i32, i32], [i64])) : -1;
+  const region = needs.checked > 0 ? m.importFunc('env', 'region', m.type([i64, i32, i32], [i64])) : -1;
+  if (options.verified !== true) needs.faults = true;
+  const fault = needs.faults ? m.importFunc('env', 'fault', m.type([i32, i64, i32], [])) : -1;
+  m.importMemory('env', 'memory', { min: 1 });
+  const stackTop = m.importGlobal('env', 'stack_top', i64);
+  const mapGlobals = new Map<number, number>();
+  for (const k of sorted(needs.maps)) mapGlobals.set(k, m.importGlobal('bpf_maps', String(k), i64));
+  const mapValueGlobals = new Map<number, number>();
+  for (const k of sorted(needs.mapValues)) mapValueGlobals.set(k, m.importGlobal('bpf_map_values', String(k), i64));
+
+  const usesPc = needs.helpers.size > 0 || needs.callx || needs.ldPkt;
+  const pc = usesPc ? m.addGlobal(i32, true, 0) : -1;
+  if (pc >= 0) m.addExport(PC_EXPORT, 'global', pc);
+  const cache = needs.checked > 0
+    ? [m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n), m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n)]
+    : [-1, -1, -1, -1];
+
+  const budgetValue = options.verified === true ? -1 : options.loopBudget ?? DEFAULT_LOOP_BUDGET;
+  const budget = budgetValue >= 0 ? m.addGlobal(i64, true, budgetValue) : -1;
+  const check = needs.checked > 0 ? m.declareFunc(m.type([i64, i32, i32, i32], []), 'check_access') : -1;
+  const resetCaches = needs.checked > 0 ? m.declareFunc(m.type([], []), 'reset_caches') : -1;
+
+  // Function indices for every program's IR functions.
+  const base: number[] = [];
+  for (const p of programs) {
+    base.push(m.funcCount);
+    p.ir.funcs.forEach((fn, i) => {
+      const entry = fn.blocks[fn.layout[0]!]!;
+      const params = entry.params.map((v) => (fn.values[v]!.type === 'i32' ? i32 : i64));
+      m.declareFunc(m.type([...params, i64], [i64]), programs.length > 1 ? `${p.name ?? 'p'}.${fn.name}#${i}` : `${fn.name}#${i}`);
+    });
+  }
+  // An export takes the entry function's parameters: the context for kernel
+  // programs, (memory, length) for conformance-style programs.
+  const exports = programs.map((p) => {
+    const entry = p.ir.funcs[p.ir.entry];
+    assert(entry !== undefined, `entry f${p.ir.entry} missing`);
+    const params = entry.blocks[entry.layout[0]!]!.params.map((v) => (entry.values[v]!.type === 'i32' ? i32 : i64));
+    return m.declareFunc(m.type(params, [i64]), `export ${programName(p)}`);
+  });
+
+  const [readLo, readHi, writeLo, writeHi] = cache as [number, number, number, number];
+  const envFor = (pi: number): ModuleEnv => ({
+    funcIndex: (ref: FuncRef) => base[pi]! + ref,
+    helper: (id: number) => helperIndex.get(id)!,
+    mapGlobal: (k: number) => mapGlobals.get(k)!,
+    mapValueGlobal: (k: number) => mapValueGlobals.get(k)!,
+    callx, ldPkt, fault, check, resetCaches, stackTop, pc, readLo, readHi, writeLo, writeHi, budget, budgetValue,
+  });
+
+  if (check >= 0) {
+    // check_access(addr, size, pc, kind): ask the host for the region, fault if none, refill a cache.
+    const c = new Code();
+    const r = 4;
+    c.localGet(0).localGet(1).localGet(3).call(region).localTee(r).op(W.i64_eqz);
+    c.if(BLOCK_VOID).localGet(2).localGet(0).localGet(3).localGet(1).i32Const(4).op(W.i32_shl).op(W.i32_or)
+      .call(fault).op(W.unreachable).end();
+    c.localGet(3);
+    c.if(BLOCK_VOID);
+    c.localGet(r).i64Const(0xffffffffn).op(W.i64_and).globalSet(writeLo);
+    c.localGet(r).i64Const(32n).op(W.i64_shr_u).globalSet(writeHi);
+    c.else();
+    c.localGet(r).i64Const(0xffffffffn).op(W.i64_and).globalSet(readLo);
+    c.localGet(r).i64Const(32n).op(W.i64_shr_u).globalSet(readHi);
+    c.end();
+    m.defineFunc(check, [i64], c, new Map([[0, 'addr'], [1, 'size'], [2, 'pc'], [3, 'kind'], [4, 'region']]));
+  }
+
+  if (resetCaches >= 0) {
+    const c = new Code();
+    emitCacheResetBody(c, envFor(0));
+    m.defineFunc(resetCaches, [], c);
+  }
+
+  let irreducibleFunctions = 0;
+  let functions = 0;
+  programs.forEach((p, pi) => {
+    const env = envFor(pi);
+    p.ir.funcs.forEach((fn, i) => {
+      const lowered = lowerFunc(fn, env);
+      if (lowered.stats.irreducible) irreducibleFunctions++;
+      functions++;
+      m.defineFunc(base[pi]! + i, lowered.locals, lowered.code, lowered.localNames);
+    });
+    // The export: reset the region caches, run the entry with the outermost frame.
+    const entry = p.ir.funcs[p.ir.entry];
+    assert(entry !== undefined, `entry f${p.ir.entry} missing`);
+    const nparams = entry.blocks[entry.layout[0]!]!.params.length;
+    const c = new Code();
+    emitCacheReset(c, env);
+    if (budget >= 0) c.i64Const(BigInt(budgetValue)).globalSet(budget);
+    for (let k = 0; k < nparams; k++) c.localGet(k);
+    c.globalGet(stackTop).call(base[pi]! + p.ir.entry);
+    m.defineFunc(exports[pi]!, [], c, new Map([[0, 'ctx']]));
+    m.addExport(programName(p), 'func', exports[pi]!);
+  });
+  m.moduleName = programs.length > 0 ? programName(programs[0]!) : 'empty';
+
+  const abiPrograms: AbiProgram[] = programs.map((p) => ({
+    name: programName(p),
+    export: programName(p),
+    section: p.section ?? 'unknown',
+    type: p.type ?? 0,
+    ...(p.expectedAttachType !== undefined ? { expectedAttachType: p.expectedAttachType } : {}),
+    ...(p.attachTo !== undefined ? { attachTo: p.attachTo } : {}),
+    helpers: [...new Set([...p.ir.helpers, ...helpersOf(p.ir)])].sort((a, b) => a - b),
+    maps: [...new Set([...p.ir.maps, ...mapsOf(p.ir)])].sort((a, b) => a - b),
+  }));
+  for (const s of writeAbiSections({
+    producer: options.producer ?? PRODUCER,
+    license: options.license ?? '',
+    programs: abiPrograms,
+    maps: options.maps ?? [],
+    data: options.data ?? (options.maps ?? []).flatMap((map, i) => (map.initial !== undefined ? [{ map: i, bytes: map.initial }] : [])),
+  })) m.addCustom(s.name, s.bytes);
+  assert(ABI_VERSION === 1, 'update compile.ts for the new ABI version');
+  return { bytes: m.build(), stats: { functions, irreducibleFunctions, checkedAccesses: needs.checked } };
+}
+
+function programName(p: CompileProgram): string {
+  return p.name ?? p.ir.funcs[p.ir.entry]?.name ?? 'prog';
+}
+
+function helpersOf(ir: Module): number[] {
+  const n: Needs = { helpers: new Set(), maps: new Set(), mapValues: new Set(), callx: false, ldPkt: false, checked: 0, faults: false };
+  scan(ir.funcs, n);
+  return [...n.helpers];
+}
+
+function mapsOf(ir: Module): number[] {
+  const n: Needs = { helpers: new Set(), maps: new Set(), mapValues: new Set(), callx: false, ldPkt: false, checked: 0, faults: false };
+  scan(ir.funcs, n);
+  return [...n.maps, ...n.mapValues];
+}

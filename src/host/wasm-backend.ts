@@ -1,0 +1,66 @@
+/**
+ * @file The WebAssembly backend as the host runs it: a program compiled to a
+ * module with the ABI (`docs/abi.md`), instantiated over the instance's own
+ * linear memory, with map handles and global-data addresses as the
+ * instance resolves them and the instance's helpers as imports.
+ */
+
+import { compilePrograms } from '../emit-wasm/compile.js';
+import { abiImports, runExport, type AbiImportOptions } from '../emit-wasm/imports.js';
+import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
+import { LddwSrc } from '../isa/opcodes.js';
+import { make } from '../isa/insn.js';
+import { OP } from '../isa/opcodes.js';
+import { instantiate } from '../util/wasm-api.js';
+import type { Backend } from './backend.js';
+import { programIR, type CompileSettings } from './compile.js';
+import type { Instance } from './instance.js';
+
+/** A WebAssembly backend compiling at `settings.level` (default -O2). */
+export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Backend {
+  return {
+    name,
+    load(prog, instance: Instance) {
+      const where = { section: prog.section, program: prog.name };
+      const located = (err: unknown): unknown => (err as { within?: (l: object) => Error }).within?.(where) ?? err;
+      try {
+        const ir = programIR(prog, settings);
+        const verified = settings.facts?.has(prog.name) === true;
+        const { bytes } = compilePrograms([{ ir, name: 'prog', section: prog.section, type: prog.type }], {
+          maps: instance.object.maps, license: instance.object.license, verified,
+        });
+        const mapHandles = new Map<number, bigint>();
+        const mapValues = new Map<number, bigint>();
+        instance.object.maps.forEach((_m, k) => {
+          const handle = instance.resolveLddw(LddwSrc.MAP_IDX, make(OP.LDDW_MAP_IDX!, { imm: k }));
+          if (handle !== undefined) mapHandles.set(k, handle);
+          const value = instance.resolveLddw(LddwSrc.MAP_IDX_VALUE, { ...make(OP.LDDW_MAP_IDX_VALUE!, { imm: k }), imm2: 0 });
+          if (value !== undefined) mapValues.set(k, value);
+        });
+        const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
+        const options: AbiImportOptions = {
+          memory: instance.memory, wasmMemory: instance.memory.wasm, stackTop: stack.start + stack.size,
+          helpers: instance.helpers, mapHandles, mapValues,
+        };
+        const glue = abiImports(options);
+        const inst = instantiate(bytes, glue.imports);
+        glue.bind(inst.exports);
+        const entry = inst.exports.prog;
+        return {
+          dispose() { instance.memory.unmap(stack); },
+          run(ctx, packet) {
+            options.ctx = ctx;
+            options.packet = packet;
+            try {
+              return { r0: runExport(entry, BigInt(ctx)) };
+            } catch (err) {
+              throw located(err);
+            }
+          },
+        };
+      } catch (err) {
+        throw located(err);
+      }
+    },
+  };
+}

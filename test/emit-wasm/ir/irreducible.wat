@@ -1,0 +1,202 @@
+(module $irreducible
+  (type (;0;) (func (param i64 i64 i64 i64 i64) (result i64)))
+  (type (;1;) (func (param i64 i32 i32) (result i64)))
+  (type (;2;) (func (param i32 i64 i32)))
+  (type (;3;) (func (param i64 i32 i32 i32)))
+  (type (;4;) (func))
+  (type (;5;) (func (param i64 i64) (result i64)))
+  (type (;6;) (func (param i64) (result i64)))
+  (import "env" "region" (func $env.region (type 1)))
+  (import "env" "fault" (func $env.fault (type 2)))
+  (import "env" "memory" (memory (;0;) 1))
+  (import "env" "stack_top" (global (;0;) i64))
+  (func $check_access (type 3) (param $addr i64) (param $size i32) (param $pc i32) (param $kind i32)
+    (local $region i64)
+    local.get 0
+    local.get 1
+    local.get 3
+    call 0
+    local.tee 4
+    i64.eqz
+    if  ;; label = @1
+      local.get 2
+      local.get 0
+      local.get 3
+      local.get 1
+      i32.const 4
+      i32.shl
+      i32.or
+      call 1
+      unreachable
+    end
+    local.get 3
+    if  ;; label = @1
+      local.get 4
+      i64.const 4294967295
+      i64.and
+      global.set 3
+      local.get 4
+      i64.const 32
+      i64.shr_u
+      global.set 4
+    else
+      local.get 4
+      i64.const 4294967295
+      i64.and
+      global.set 1
+      local.get 4
+      i64.const 32
+      i64.shr_u
+      global.set 2
+    end)
+  (func $reset_caches (type 4)
+    i64.const -1
+    global.set 1
+    i64.const 8
+    global.set 2
+    i64.const -1
+    global.set 3
+    i64.const 8
+    global.set 4)
+  (func $irreducible#0 (type 5) (param $v0 i64) (param $fp i64) (result i64)
+    (local $addr i64) (local $v1 i64) (local $t4 i64) (local $t5 i64) (local $v4 i32) (local $v5 i64) (local $v6 i64) (local $v7 i64) (local $label i32) (local $v12 i64) (local $v13 i64) (local $v9 i64) (local $v11 i32) (local $v21 i64) (local $v17 i64) (local $v18 i64) (local $v20 i32)
+    block  ;; label = @1
+      local.get 0
+      local.tee 2
+      global.get 1
+      i64.ge_u
+      local.get 2
+      global.get 2
+      i64.const 1
+      i64.sub
+      i64.le_u
+      i32.and
+      i32.eqz
+      if  ;; label = @2
+        local.get 2
+        i32.const 1
+        i32.const 0
+        i32.const 0
+        call 2
+      end
+      local.get 2
+      i32.wrap_i64
+      i64.load8_u
+      local.set 3
+      i64.const 1
+      local.set 4
+      local.get 3
+      local.get 4
+      i64.and
+      local.set 5
+      local.get 5
+      i32.wrap_i64
+      local.set 6
+      i64.const 0
+      local.set 7
+      local.get 6
+      if  ;; label = @2
+        local.get 7
+        local.get 3
+        local.set 9
+        local.set 8
+        i32.const 0
+        local.set 10
+        br 1 (;@1;)
+      else
+        local.get 3
+        local.get 7
+        local.set 12
+        local.set 11
+        i32.const 1
+        local.set 10
+        br 1 (;@1;)
+      end
+    end
+    loop  ;; label = @1
+      block  ;; label = @2
+        local.get 10
+        i32.eqz
+        if  ;; label = @3
+          i64.const 3
+          local.set 5
+          local.get 8
+          local.get 5
+          i64.add
+          local.set 13
+          i64.const 40
+          local.set 5
+          local.get 13
+          local.get 5
+          i64.gt_u
+          local.set 14
+          local.get 14
+          if  ;; label = @4
+            local.get 13
+            local.set 15
+            br 2 (;@2;)
+          else
+            local.get 13
+            local.get 9
+            local.set 12
+            local.set 11
+            i32.const 1
+            local.set 10
+            br 3 (;@1;)
+          end
+        else
+          i64.const 5
+          local.set 5
+          local.get 11
+          local.get 5
+          i64.mul
+          local.set 4
+          i64.const 1
+          local.set 5
+          local.get 4
+          local.get 5
+          i64.add
+          local.set 16
+          local.get 12
+          local.get 5
+          i64.add
+          local.set 17
+          i64.const 1000
+          local.set 5
+          local.get 16
+          local.get 5
+          i64.gt_u
+          local.set 18
+          local.get 18
+          if  ;; label = @4
+            local.get 16
+            local.set 15
+            br 2 (;@2;)
+          else
+            local.get 16
+            local.get 17
+            local.set 9
+            local.set 8
+            i32.const 0
+            local.set 10
+            br 3 (;@1;)
+          end
+        end
+      end
+      local.get 15
+      return
+    end
+    unreachable)
+  (func $export_irreducible (type 6) (param $ctx i64) (result i64)
+    call 3
+    i64.const 10000000
+    global.set 5
+    local.get 0
+    global.get 0
+    call 4)
+  (global (;1;) (mut i64) (i64.const -1))
+  (global (;2;) (mut i64) (i64.const 8))
+  (global (;3;) (mut i64) (i64.const -1))
+  (global (;4;) (mut i64) (i64.const 8))
+  (global (;5;) (mut i64) (i64.const 10000000))
+  (export "irreducible" (func 5)))
