@@ -26,17 +26,45 @@ import { decode, encode } from '../isa/insn.js';
 import { OPCODES } from '../isa/opcodes.js';
 import { parseHexBytes } from '../util/hex.js';
 import { toHex } from '../util/u64.js';
+import { conformanceHelpers } from '../abi/helper-env.js';
+import type { BpfObject, ProgramSpec } from '../elf/types.js';
+import { BACKENDS as HOST_BACKENDS, backendByName } from '../host/backend.js';
+import { Instance } from '../host/instance.js';
+import { decodeChecked } from '../isa/validate.js';
 
 /** Runs program bytes with the conformance conventions on one backend. */
 type Backend = (program: Uint8Array, mem: Uint8Array | undefined, options: { budget?: number }) => bigint;
+
+/**
+ * A host backend (`src/host/backend.ts`) with the suite's conventions: the
+ * program is the only one of a map-less object, helper 5 is "unwind", r1
+ * points to the memory and r2 holds its length, and the legacy packet loads
+ * read the memory.
+ */
+function hostBackend(name: string): Backend {
+  return (program, mem) => {
+    const { insns, diagnostics } = decodeChecked(program);
+    if (diagnostics.length > 0) throw new DiagnosticError(diagnostics[0]!);
+    const prog: ProgramSpec = {
+      name: 'main', section: '.text', type: 0, insns, origins: [], funcInfo: [], lineInfo: [], coreReloCount: 0, global: true,
+    };
+    const object: BpfObject = { license: '', endian: 'little', programs: [prog], maps: [], diagnostics: [] };
+    const instance = new Instance(object, { helpers: conformanceHelpers() });
+    const exe = backendByName(name).load(prog, instance, { entryArgs: 2 });
+    if (mem === undefined || mem.length === 0) return exe.run(0, { start: 0, size: 0 }, [0n]).r0;
+    const region = instance.memory.map('input', 'input', mem.length, true);
+    instance.memory.bytes.set(mem, region.start);
+    return exe.run(region.start, { start: region.start, size: mem.length }, [BigInt(mem.length)]).r0;
+  };
+}
 
 /** Every backend name the plugin knows; `undefined` ones are not built yet. */
 const BACKENDS: Record<string, Backend | undefined> = {
   interp: (program, mem, options) => runConformanceProgram(program, mem, options).r0,
   'interp-fast': (program, mem, options) => runConformanceProgram(program, mem, { ...options, engine: 'fast' }).r0,
-  wasm: undefined,
-  'x86-64': undefined,
-  arm64: undefined,
+  wasm: hostBackend('wasm'),
+  'x86-64': HOST_BACKENDS.has('x86-64') ? hostBackend('x86-64') : undefined,
+  arm64: HOST_BACKENDS.has('arm64') ? hostBackend('arm64') : undefined,
 };
 
 interface Args {
@@ -123,7 +151,7 @@ export async function plugin(stdin: string, argv: readonly string[]): Promise<{ 
     }
     const backend = BACKENDS[args.backend];
     if (backend === undefined) {
-      throw new DiagnosticError(diagnostic('RUN_BACKEND_UNAVAILABLE', { backend: args.backend, detail: ' yet (built: interp, interp-fast)' }));
+      throw new DiagnosticError(diagnostic('RUN_BACKEND_UNAVAILABLE', { backend: args.backend, detail: ` yet (built: ${Object.keys(BACKENDS).filter((b) => BACKENDS[b] !== undefined).join(', ')})` }));
     }
     const input = parseHexBytes(stdin);
     if (input === undefined) throw new DiagnosticError(diagnostic('RUN_BAD_INPUT', { what: 'stdin', detail: stdin.trim().slice(0, 40) }));

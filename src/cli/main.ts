@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { register as disasm } from './commands/disasm.js';
 import { register as run } from './commands/run.js';
 import { register as demo } from './commands/demo.js';
+import { register as compile } from './commands/compile.js';
 import { EXIT } from './io.js';
 
 const program = new Command();
@@ -15,7 +16,7 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [disasm, run, demo]) register(program);
+for (const register of [disasm, run, demo, compile]) register(program);
 
 try {
   await program.parseAsync(process.argv);

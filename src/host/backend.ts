@@ -19,10 +19,19 @@ export interface Execution {
   readonly insnCount?: number;
 }
 
+/** Options of `Backend.load`. */
+export interface LoadOptions {
+  /** Registers the entry takes (r1..r5; default 1, the context). */
+  readonly entryArgs?: number;
+}
+
 /** A program ready to run on one backend. */
 export interface Executable {
-  /** Run with `ctx` in r1; `packet` is what the legacy LD_ABS/LD_IND loads read. */
-  run(ctx: number, packet?: PacketRange): Execution;
+  /**
+   * Run with `ctx` in r1 (and `more` in r2..., up to the `entryArgs` given to
+   * `load`); `packet` is what the legacy LD_ABS/LD_IND loads read.
+   */
+  run(ctx: number, packet?: PacketRange, more?: readonly bigint[]): Execution;
   /** Release what `load` took (memory regions); the executable is not used afterwards. */
   dispose?(): void;
 }
@@ -31,7 +40,7 @@ export interface Executable {
 export interface Backend {
   readonly name: string;
   /** Prepare a program of the instance's object. Problems with the program throw `DiagnosticError`. */
-  load(prog: ProgramSpec, instance: Instance): Executable;
+  load(prog: ProgramSpec, instance: Instance, options?: LoadOptions): Executable;
 }
 
 /** A backend over one of the interpreters: both take the same prepared program and options. */
@@ -48,10 +57,10 @@ function interpreterBackend(name: string, exec: (prog: Program, options: RunOpti
         throw located(err);
       }
       return {
-        run(ctx, packet) {
+        run(ctx, packet, more = []) {
           try {
             const r = exec(prepared, {
-              memory: instance.memory, args: [BigInt(ctx)], helpers: instance.helpers,
+              memory: instance.memory, args: [BigInt(ctx), ...more], helpers: instance.helpers,
               ...(packet !== undefined ? { packet } : {}),
             });
             return { r0: r.r0, insnCount: r.insnCount };

@@ -33,12 +33,12 @@ export interface CompileSettings {
   readonly dump?: (title: string, text: string) => void;
 }
 
-/** One program's IR, lifted and optimised. */
-export function programIR(prog: ProgramSpec, settings: CompileSettings = {}): Module {
+/** One program's IR, lifted and optimised; the entry takes `entryArgs` registers (default 1, the context). */
+export function programIR(prog: ProgramSpec, settings: CompileSettings = {}, entryArgs = 1): Module {
   const where = { section: prog.section, program: prog.name };
   const facts = settings.facts?.get(prog.name);
   const names = new Map(prog.funcInfo.map((f) => [f.pc, f.pc === 0 ? prog.name : f.name] as const));
-  const lifted = lift(prog.insns, { ...(facts !== undefined ? { facts } : {}), names });
+  const lifted = lift(prog.insns, { ...(facts !== undefined ? { facts } : {}), names, entryArgs });
   if (lifted.module === undefined) throw new DiagnosticError(lifted.diagnostics[0]!).within(where);
   runPipeline(lifted.module, {
     level: settings.level ?? 2,

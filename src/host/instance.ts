@@ -40,6 +40,8 @@ export interface InstanceOptions {
   readonly log?: (message: string) => void;
   /** Use this memory instead of a new one. */
   readonly memory?: LinearMemory;
+  /** Use these helpers instead of the host's (e.g. the conformance suite's). */
+  readonly helpers?: Helpers;
 }
 
 /** A clock that advances one microsecond each time it is read: deterministic, monotonic. */
@@ -101,7 +103,7 @@ export class Instance {
       ...(options.task !== undefined ? { task: options.task } : {}),
       log: options.log ?? ((message) => { this.trace.push(message); }),
     };
-    this.helpers = hostHelpers(host, () => list.filter((m): m is RingbufMap => m instanceof RingbufMap));
+    this.helpers = options.helpers ?? hostHelpers(host, () => list.filter((m): m is RingbufMap => m instanceof RingbufMap));
   }
 
   /** A program of the object by function name. */

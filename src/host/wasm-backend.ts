@@ -20,11 +20,11 @@ import type { Instance } from './instance.js';
 export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Backend {
   return {
     name,
-    load(prog, instance: Instance) {
+    load(prog, instance: Instance, loadOptions = {}) {
       const where = { section: prog.section, program: prog.name };
       const located = (err: unknown): unknown => (err as { within?: (l: object) => Error }).within?.(where) ?? err;
       try {
-        const ir = programIR(prog, settings);
+        const ir = programIR(prog, settings, loadOptions.entryArgs ?? 1);
         const verified = settings.facts?.has(prog.name) === true;
         const { bytes } = compilePrograms([{ ir, name: 'prog', section: prog.section, type: prog.type }], {
           maps: instance.object.maps, license: instance.object.license, verified,
@@ -48,11 +48,11 @@ export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Back
         const entry = inst.exports.prog;
         return {
           dispose() { instance.memory.unmap(stack); },
-          run(ctx, packet) {
+          run(ctx, packet, more = []) {
             options.ctx = ctx;
             options.packet = packet;
             try {
-              return { r0: runExport(entry, BigInt(ctx)) };
+              return { r0: runExport(entry, BigInt(ctx), ...more) };
             } catch (err) {
               throw located(err);
             }

@@ -35,9 +35,13 @@ t.test('plugin protocol (in process)', async (t) => {
   t.equal(fault.code, 1);
   t.match(fault.out, /^error\[RUN_MEMORY_FAULT\]: pc 0: load of 8 bytes at 0x0 /);
   t.notMatch(fault.out, /\n/, 'one line');
-  const wasm = await plugin(hexOf('exit'), ['--backend', 'wasm']);
-  t.equal(wasm.code, 1);
-  t.match(wasm.out, /RUN_BACKEND_UNAVAILABLE.*"wasm"/);
+  // the wasm backend through the same protocol: same results and the same faults as the interpreter
+  for (const [asm, mem] of [['ldxw %r0, [%r1+4]\nadd %r0, %r2\nexit', '01 00 00 00 10 00 00 00'], ['mov %r0, -1\nexit', undefined], ['ldxdw %r0, [%r1]\nexit', undefined]] as const) {
+    const args = mem === undefined ? [] : [mem];
+    const want = await plugin(hexOf(asm), [...args, '--backend', 'interp']);
+    const got = await plugin(hexOf(asm), [...args, '--backend', 'wasm']);
+    t.same(got, want, `wasm: ${asm.split('\n')[0]}`);
+  }
   t.equal((await plugin(hexOf('exit'), ['--backend', 'nope'])).code, 2);
   t.equal((await plugin(hexOf('exit'), ['--frobnicate'])).code, 2);
   const cpu = await plugin(hexOf('mov %r0, 1\nsdiv %r0, 1\nexit'), ['--cpu-version', 'v3']);
@@ -75,10 +79,11 @@ if (!existsSync(suite)) {
 } else if (!existsSync(built)) {
   t.pass('skipped: the plugin is not built', { skip: `no ${built} (run npm test or npm run build)` });
 } else {
-  t.test('runner over the suite against the built plugin: 313/313 at v4 with callx', async (t) => {
+  // interp with raw bytes; wasm with --elf true, so the ELF loader and the host's glue are in the path too
+  for (const [backend, elf] of [['interp', false], ['wasm', true]] as const) t.test(`runner over the suite against the built plugin, --backend ${backend}${elf ? ' --elf true' : ''}: 313/313 at v4 with callx`, async (t) => {
     const result = await runConformance({
-      testFileDirectory: suite, pluginPath: built, pluginOptions: '--backend interp', cpuVersion: 4,
-      includeGroups: ['callx'], excludeGroups: [], elf: false, jobs: 2,
+      testFileDirectory: suite, pluginPath: built, pluginOptions: `--backend ${backend}`, cpuVersion: 4,
+      includeGroups: ['callx'], excludeGroups: [], elf, jobs: 2,
       // without the test runner's TypeScript loader, which would slow every plugin start
       env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS')),
     });
