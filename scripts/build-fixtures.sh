@@ -25,6 +25,9 @@ for c in "$ROOT"/test/fixtures/*.c; do
 	case " $BIG " in *" $n "*) build test/fixtures "$n" bpfeb -eb ;; esac
 done
 build examples firewall bpfel ""
+# Kernel-oracle fixtures (test/host/kernel-run.test.ts), little-endian only.
+[ $CHECK = 1 ] && mkdir -p "$OUT/test/fixtures/kernel"
+for c in "$ROOT"/test/fixtures/kernel/*.c; do build test/fixtures/kernel "$(basename "$c" .c)" bpfel -el; done
 
 if [ $CHECK = 1 ]; then
 	status=0
@@ -32,6 +35,7 @@ if [ $CHECK = 1 ]; then
 		rel=${o#"$OUT"/}
 		if ! cmp -s "$o" "$ROOT/$rel"; then echo "differs: $rel"; status=1; fi
 	done
+	for o in "$OUT"/test/fixtures/kernel/*.o; do rel=${o#"$OUT"/}; if ! cmp -s "$o" "$ROOT/$rel"; then echo "differs: $rel"; status=1; fi; done
 	[ $status = 0 ] && echo "all objects match their sources"
 	exit $status
 fi

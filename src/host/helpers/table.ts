@@ -10,6 +10,7 @@ import type { HelperHost } from './host.js';
 import { lockHelpers } from './lock-helpers.js';
 import { mapHelpers } from './map-helpers.js';
 import { outputHelpers } from './output-helpers.js';
+import { packetHelpers } from './packet-helpers.js';
 import { printkHelpers } from './printk-helpers.js';
 import { probeHelpers } from './probe-helpers.js';
 import { stringHelpers } from './string-helpers.js';
@@ -23,7 +24,7 @@ export function hostHelpers(host: HelperHost, rings: () => Iterable<RingbufMap> 
   const all = new Map<number, HelperFn>();
   for (const part of [
     mapHelpers(host), taskHelpers(host), printkHelpers(host), stringHelpers(), probeHelpers(host),
-    outputHelpers(host, rings), csumHelpers(), lockHelpers(),
+    outputHelpers(host, rings), csumHelpers(), lockHelpers(), packetHelpers(host),
   ]) {
     for (const [id, fn] of part) all.set(id, fn);
   }
