@@ -83,7 +83,8 @@ export class Instance {
     const list: BpfMap[] = [];
     const byName = new Map<string, BpfMap>();
     for (const spec of object.maps) {
-      const map = createMap(hostSpec(spec), this.memory, { nCpus });
+      // user space names maps by fd; here a map's fd is its registry handle
+      const map = createMap(hostSpec(spec), this.memory, { nCpus, resolve: (fd) => this.registry.get(fd) });
       if (spec.initial !== undefined && spec.type === MapType.ARRAY) {
         const value = new Uint8Array(map.userValueSize);
         value.set(spec.initial.subarray(0, value.length));
@@ -95,6 +96,18 @@ export class Instance {
     }
     this.mapList = list;
     this.maps = byName;
+    // `values = { [i] = &inner }` initialisers of maps of maps, as libbpf fills them after creating the maps
+    object.maps.forEach((spec, k) => {
+      for (const slot of spec.initialSlots ?? []) {
+        const inner = byName.get(slot.symbol);
+        if (inner === undefined) continue;
+        const key = new Uint8Array(4);
+        new DataView(key.buffer).setUint32(0, slot.index, true);
+        const value = new Uint8Array(4);
+        new DataView(value.buffer).setUint32(0, this.registry.idOf(inner), true);
+        list[k]!.updateUser(key, value, 0);
+      }
+    });
     const host: HelperHost = {
       map: (pointer) => (pointer > 0n && pointer < 0x100000000n ? this.registry.get(Number(pointer)) : undefined),
       cpu: () => this.cpu,

@@ -8,13 +8,17 @@
  *   at most 3520 bytes (4096 − headroom − `skb_shared_info`'s 320); `xdp_md`
  *   has `data`, `data_end`, `data_meta` (= `data`) and `ingress_ifindex` 1
  *   (the loopback device the kernel uses). The output is the frame from
- *   `data` to `data_end` after the run.
+ *   `data_meta` to `data_end` after the run, followed by the bytes past 3520,
+ *   which the kernel keeps as fragments the program does not see.
  * - Socket filters, tc and cgroup_skb (`bpf_prog_test_run_skb`): the kernel
  *   runs `eth_type_trans`, so `skb->protocol` is the Ethernet type and the
  *   network header is at `skb->data` — except for tc (`SCHED_CLS`/`ACT`),
  *   which pushes the Ethernet header back and sees layer 2. `skb->len` counts
  *   from `skb->data`. Legacy LD_ABS/LD_IND loads read from `skb->data`; one
- *   past the end ends the program with 0. The output is the whole frame.
+ *   past the end ends the program with 0. Frames of fewer than 34 or more than
+ *   3712 bytes (4096 − 64 headroom − 320) are refused, as the kernel refuses
+ *   them. The output is the whole frame; for the types that see layer 3, the
+ *   kernel returns the Ethernet header zeroed, and so does this.
  * - Other types run with a zeroed context of their UAPI layout (or the bytes
  *   given as `ctx`).
  *
@@ -38,6 +42,9 @@ export const XDP_MAX_DATA = 3520;
 const XDP_TAILROOM = 320;
 /** `ETH_HLEN`. */
 export const ETH_HLEN = 14;
+/** Smallest and largest frames the kernel test-runs on skb programs (measured on Linux 6.18). */
+export const SKB_MIN_DATA = 34;
+export const SKB_MAX_DATA = 3712;
 /** `sizeof(struct __sk_buff)`. */
 const SK_BUFF_SIZE = 192;
 
@@ -106,12 +113,19 @@ export function testRun(instance: Instance, prog: ProgramSpec, backend: Backend,
       v.setUint32(ctx.start + XDP.data_meta, start, true);
       v.setUint32(ctx.start + XDP.ingress_ifindex, 1, true);
       const r = exe.run(ctx.start, { start, size: frame.length });
-      const dataStart = mem.view.getUint32(ctx.start + XDP.data, true);
+      const metaStart = mem.view.getUint32(ctx.start + XDP.data_meta, true);
       const dataEnd = mem.view.getUint32(ctx.start + XDP.data_end, true);
-      return result(r, mem.bytes.slice(dataStart, dataEnd));
+      const head = mem.bytes.slice(metaStart, dataEnd);
+      const frags = data.subarray(frame.length);
+      const out = new Uint8Array(head.length + frags.length);
+      out.set(head);
+      out.set(frags, head.length);
+      return result(r, out);
     }
     if (kind === 'skb-l2' || kind === 'skb-l3') {
-      if (data.length < ETH_HLEN) fail('TEST_RUN_DATA_SIZE', { size: data.length, problem: `shorter than an Ethernet header (${ETH_HLEN})` });
+      if (data.length < SKB_MIN_DATA || data.length > SKB_MAX_DATA) {
+        fail('TEST_RUN_DATA_SIZE', { size: data.length, problem: `outside the ${SKB_MIN_DATA}..${SKB_MAX_DATA} bytes the kernel test-runs on skb programs` });
+      }
       const buf = region('packet', 'packet', data.length, true);
       mem.bytes.set(data, buf.start);
       const seen = kind === 'skb-l2' ? buf.start : buf.start + ETH_HLEN;
@@ -129,7 +143,9 @@ export function testRun(instance: Instance, prog: ProgramSpec, backend: Backend,
       v.setUint32(ctx.start + SKB.wire_len, 0, true);
       v.setUint32(ctx.start + SKB.gso_segs, 1, true);
       const r = exe.run(ctx.start, { start: seen, size: len });
-      return result(r, mem.bytes.slice(buf.start, buf.start + data.length));
+      const out = mem.bytes.slice(buf.start, buf.start + data.length);
+      if (kind === 'skb-l3') out.fill(0, 0, ETH_HLEN);
+      return result(r, out);
     }
     const layout = contextOf(progTypeName(prog.type));
     const size = Math.max(layout?.size ?? 0, input.ctx?.length ?? 0, 8);
