@@ -6,6 +6,8 @@ import { register as disasm } from './commands/disasm.js';
 import { register as run } from './commands/run.js';
 import { register as demo } from './commands/demo.js';
 import { register as compile } from './commands/compile.js';
+import { register as verify } from './commands/verify.js';
+import { register as bench } from './commands/bench.js';
 import { EXIT } from './io.js';
 
 const program = new Command();
@@ -16,7 +18,7 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-for (const register of [disasm, run, demo, compile]) register(program);
+for (const register of [disasm, run, demo, compile, verify, bench]) register(program);
 
 try {
   await program.parseAsync(process.argv);

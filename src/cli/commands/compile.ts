@@ -9,6 +9,8 @@ import { loadObject } from '../../elf/index.js';
 import { toWat } from '../../emit-wasm/wat.js';
 import { compileObject, type CompileSettings } from '../../host/compile.js';
 import { selectProgram } from '../../host/select.js';
+import { verifiedFacts } from '../../host/verify.js';
+import { fail } from '../../diag/index.js';
 import { passesFor } from '../../opt/pipeline.js';
 import { action, readInput, writeOutput } from '../io.js';
 
@@ -48,8 +50,22 @@ export function register(program: Command): void {
         : object.programs;
       if (programs.length === 0) selectProgram(object, opts); // reports what there is
       const level = Number(opts.optLevel) as 0 | 1 | 2;
+      let facts;
+      if (opts.verify) {
+        const v = verifiedFacts(object, programs);
+        for (const prog of programs) {
+          const r = v.results.get(prog.name)!;
+          const e = r.errors[0];
+          if (r.verdict !== 'accepted') {
+            fail('CLI_VERIFY_REJECTED', { program: prog.name, pc: e?.pc ?? 0, message: e?.message ?? 'rejected' },
+              { file, section: prog.section });
+          }
+        }
+        facts = v.facts;
+      }
       const settings: CompileSettings = {
         level,
+        ...(facts !== undefined ? { facts } : {}),
         ...(opts.dumpIr !== undefined ? {
           dumpAfter: dumpAfter(opts.dumpIr, level),
           dump: (title: string, text: string) => { process.stderr.write(`; ${title}\n${text}\n`); },

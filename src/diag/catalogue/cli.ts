@@ -8,4 +8,5 @@ export const cliMessages = {
   CLI_NO_PROGRAM: 'no program {what} (programs: {available})',
   CLI_AMBIGUOUS_PROGRAM: 'section "{section}" holds several programs ({available}): choose one with --program',
   CLI_NEED_PROGRAM: 'the object holds several programs ({available}): choose one with --program or --section',
+  CLI_VERIFY_REJECTED: 'program "{program}" is rejected by the verifier at pc {pc}: {message} (see ebpf2wasm verify; --no-verify compiles it with every access checked)',
 } as const;

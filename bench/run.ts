@@ -1,0 +1,224 @@
+/**
+ * @file The benchmark suite (`npm run bench`): every program of
+ * `bench/progs/*.o` on the interpreters, the WebAssembly backend, the kernel
+ * (where `bpf()` works) and the same logic in plain C (`bench/native/`,
+ * built with `gcc -O2` here and timed by a small driver) as the physical
+ * limit — ratios to native in the same run. Also the per-call overhead of a
+ * trivial program and the whole pipeline's compile speed on the largest
+ * fixture. Writes `docs/benchmarks.md` and `docs/benchmarks.html`.
+ *
+ * Run: `npm run bench`, or `node dist/bench/run.js [--quick] [--out DIR]`.
+ */
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadObject } from '../src/elf/index.js';
+import type { BpfObject, ProgramSpec } from '../src/elf/types.js';
+import { BACKENDS } from '../src/host/backend.js';
+import {
+  backendContender, benchProgram, disagreements, disagreementWarnings, formatNs, formatRatio, htmlReport, kernelContender,
+  markdownReport, median, textReport, withRatios, type BenchInput, type BenchResult, type Contender,
+} from '../src/host/bench/index.js';
+import { Instance } from '../src/host/instance.js';
+import { loadMapsFile } from '../src/host/map-io.js';
+import { cpuClock, kernelBpf, machineInfo, progressPrinter } from '../src/cli/commands/bench.js';
+import { firewallMaps, tcpPacket, udpPacket } from './packets.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root, from `dist/bench` or `bench`. */
+const ROOT = existsSync(join(here, '..', 'package.json')) ? join(here, '..') : join(here, '..', '..');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const outAt = args.indexOf('--out');
+const OUT = outAt >= 0 ? args[outAt + 1]! : join(ROOT, 'docs');
+/** CPU time: like the native driver's and the kernel's timers, it leaves out time spent descheduled. */
+const clock = cpuClock;
+const measureOpts = quick ? { batches: 3, batchNs: 2e6, warmupNs: 5e6 } : { batches: 9, batchNs: 20e6, warmupNs: 100e6 };
+
+const work = mkdtempSync(join(tmpdir(), 'ebpf2wasm-bench-'));
+const inputs: BenchInput[] = [{ name: 'tcp1500', data: tcpPacket(1500) }];
+/** The file the native driver reads an input from. */
+function inputFile(input: BenchInput): string {
+  const p = join(work, `${input.name}.bin`);
+  if (!existsSync(p)) writeFileSync(p, input.data);
+  return p;
+}
+const mapsText: Record<string, string> = { firewall: firewallMaps() };
+
+/** The native driver of `bench/native/NAME.c`, built with gcc -O2, as a contender. */
+function nativeContender(name: string): Contender {
+  const src = join(ROOT, 'bench', 'native', `${name}.c`);
+  if (!existsSync(src)) return { name: 'native', unavailable: `no bench/native/${name}.c`, prepare() { throw new Error('unavailable'); } };
+  const exe = join(work, `native-${name}`);
+  // gcc runs in a child process: its build time is wall time.
+  const t0 = process.hrtime.bigint();
+  try {
+    execFileSync('gcc', ['-O2', '-o', exe, join(ROOT, 'bench', 'native', 'driver.c'), src], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    const why = (err as { code?: string }).code === 'ENOENT' ? 'gcc not found' : `gcc failed: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n')[0]}`;
+    return { name: 'native', unavailable: why, prepare() { throw new Error(why); } };
+  }
+  const compileNs = Number(process.hrtime.bigint() - t0);
+  return {
+    name: 'native',
+    prepare(input) {
+      const file = inputFile(input);
+      return {
+        compileNs,
+        batch(n) {
+          const [ns, retval] = execFileSync(exe, [file, String(n)], { encoding: 'utf8' }).trim().split(' ');
+          return { r0: BigInt(retval!), ns: Number(ns) };
+        },
+        dispose() { /* nothing held */ },
+      };
+    },
+  };
+}
+
+const show = progressPrinter(process.stderr.isTTY === true, (s) => { process.stderr.write(s); });
+const kernel = await kernelBpf();
+let results: BenchResult[] = [];
+const progDir = join(ROOT, 'bench', 'progs');
+for (const f of readdirSync(progDir).filter((x) => x.endsWith('.o')).sort()) {
+  const object = loadObject(new Uint8Array(readFileSync(join(progDir, f))), { file: `bench/progs/${f}` });
+  for (const prog of object.programs) {
+    const makeInstance = (): Instance => {
+      const inst = new Instance(object);
+      const text = mapsText[prog.name];
+      if (text !== undefined) loadMapsFile(inst, text);
+      return inst;
+    };
+    const contenders: Contender[] = [
+      nativeContender(prog.name),
+      ...[...BACKENDS.values()].map((b) => backendContender(b, prog, makeInstance)),
+      kernelContender(kernel.bpf, kernel.reason, prog, makeInstance),
+    ];
+    results.push(...benchProgram({ program: prog.name, contenders, inputs, clock, measure: measureOpts, onProgress: show }));
+  }
+}
+results = withRatios(results, 'native');
+const warnings = disagreementWarnings(disagreements(results));
+for (const w of warnings) process.stderr.write(`${w}\n`);
+
+/** Per-call overhead: the trivial program on each backend, 64-byte packet. */
+const trivialObj = loadObject(new Uint8Array(readFileSync(join(progDir, 'trivial.o'))), { file: 'bench/progs/trivial.o' });
+const overhead = benchProgram({
+  program: 'trivial', inputs: [{ name: 'udp64', data: udpPacket(64) }], clock, measure: measureOpts, onProgress: show,
+  contenders: [nativeContender('trivial'), ...[...BACKENDS.values()].map((b) => backendContender(b, trivialObj.programs[0]!, () => new Instance(trivialObj))),
+    kernelContender(kernel.bpf, kernel.reason, trivialObj.programs[0]!, () => new Instance(trivialObj))],
+});
+
+/** Compile speed: the whole pipeline (lift, optimise, emit, instantiate) on the largest program among fixtures and the suite. */
+function largest(): { file: string; object: BpfObject; prog: ProgramSpec } {
+  const files = [
+    ...readdirSync(join(ROOT, 'test', 'fixtures')).filter((x) => x.endsWith('-el.o')).map((x) => join('test', 'fixtures', x)),
+    ...readdirSync(progDir).filter((x) => x.endsWith('.o')).map((x) => join('bench', 'progs', x)),
+  ];
+  let best: { file: string; object: BpfObject; prog: ProgramSpec } | undefined;
+  for (const file of files) {
+    let object: BpfObject;
+    try { object = loadObject(new Uint8Array(readFileSync(join(ROOT, file))), { file }); } catch { continue; }
+    for (const prog of object.programs) if (best === undefined || prog.insns.length > best.prog.insns.length) best = { file, object, prog };
+  }
+  return best!;
+}
+const big = largest();
+const wasm = BACKENDS.get('wasm')!;
+const compileTimes: number[] = [];
+for (let i = 0; i < (quick ? 3 : 15); i++) {
+  const inst = new Instance(big.object);
+  const t0 = clock();
+  try {
+    const exe = wasm.load(big.prog, inst);
+    compileTimes.push(Number(clock() - t0));
+    exe.dispose?.();
+  } catch (err) {
+    process.stderr.write(`compile of ${big.prog.name} failed: ${(err as Error).message}\n`);
+    break;
+  }
+}
+const compileMs = median(compileTimes) / 1e6;
+const insnsPerSec = big.prog.insns.length / (compileMs / 1e3);
+rmSync(work, { recursive: true, force: true });
+
+// ---- the documents ----
+const machine = machineInfo();
+const backendsSeen = [...new Set(results.map((r) => r.backend))];
+const byProg = [...new Set(results.map((r) => r.program))];
+const cell = (p: string, b: string): BenchResult | undefined => results.find((r) => r.program === p && r.backend === b);
+const ratio = (a: BenchResult | undefined, b: BenchResult | undefined): string =>
+  a?.ns_per_run !== undefined && b?.ns_per_run !== undefined ? formatRatio(a.ns_per_run / b.ns_per_run) : '-';
+const summary = [
+  `| program | ${backendsSeen.join(' | ')} | wasm / native | wasm / kernel | kernel / native | eBPF insns per run | interp ns per insn | interp-fast ns per insn |`,
+  `|---|${backendsSeen.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|`,
+  ...byProg.map((p) => {
+    const perInsn = (b: string): string => {
+      const r = cell(p, b);
+      return r?.ns_per_run !== undefined && r.insns_per_run ? (r.ns_per_run / r.insns_per_run).toFixed(1) : '-';
+    };
+    const shown = (b: string): string => {
+      const r = cell(p, b);
+      return r?.ns_per_run !== undefined ? formatNs(r.ns_per_run) : r?.unavailable !== undefined ? 'n/a' : 'failed';
+    };
+    return `| ${p} | ${backendsSeen.map(shown).join(' | ')} | ${ratio(cell(p, 'wasm'), cell(p, 'native'))} | ${ratio(cell(p, 'wasm'), cell(p, 'kernel'))} | ${ratio(cell(p, 'kernel'), cell(p, 'native'))} | ${cell(p, 'interp')?.insns_per_run ?? '-'} | ${perInsn('interp')} | ${perInsn('interp-fast')} |`;
+  }),
+];
+/** The issue's targets, checked on this run's figures. */
+const COMPUTE = ['calls', 'checksum', 'fnv1a', 'jhash'];
+const MAPS = ['firewall', 'counter'];
+const ns = (p: string, b: string): number | undefined => cell(p, b)?.ns_per_run;
+const verdict = (x: number | undefined, limit: number): string => (x === undefined ? 'not measured' : `${formatRatio(x)} ${x <= limit ? '**met**' : '**not met**'}`);
+const quotient = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined ? a / b : undefined);
+const bestPerInsn = (p: string): number | undefined => {
+  const xs = ['interp', 'interp-fast'].map((b) => cell(p, b)).filter((r) => r?.ns_per_run !== undefined && r.insns_per_run).map((r) => r!.ns_per_run! / r!.insns_per_run!);
+  return xs.length > 0 ? Math.min(...xs) : undefined;
+};
+const wasmOverhead = overhead.find((r) => r.backend === 'wasm')?.ns_per_run;
+const targets = [
+  '| target | program | figure | verdict |', '|---|---|---:|---|',
+  ...COMPUTE.map((p) => `| wasm within 1.3× of native gcc -O2 | ${p} | wasm / native | ${verdict(quotient(ns(p, 'wasm'), ns(p, 'native')), 1.3)} |`),
+  ...COMPUTE.map((p) => `| wasm no slower than the kernel JIT | ${p} | wasm / kernel | ${verdict(quotient(ns(p, 'wasm'), ns(p, 'kernel')), 1)} |`),
+  ...MAPS.map((p) => `| wasm within 2× of the kernel JIT (maps) | ${p} | wasm / kernel | ${verdict(quotient(ns(p, 'wasm'), ns(p, 'kernel')), 2)} |`),
+  ...COMPUTE.map((p) => `| interpreter within 3× of ~3 ns per eBPF insn | ${p} | best interpreter ns/insn ÷ 3 | ${verdict(bestPerInsn(p) === undefined ? undefined : bestPerInsn(p)! / 3, 3)} |`),
+  `| wasm per-call overhead under 50 ns | trivial | ns per call ÷ 50 | ${verdict(wasmOverhead === undefined ? undefined : wasmOverhead / 50, 1)} (${formatNs(wasmOverhead)}) |`,
+];
+const unavailable = [...new Set(results.filter((r) => r.unavailable !== undefined).map((r) => `- ${r.backend} (${r.program}): ${r.unavailable}`))];
+const md = `# Benchmarks
+
+Generated by \`npm run bench\` (\`bench/run.ts\`) — do not edit by hand; the figures come from one run.
+
+**Machine:** ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join('; ')} (load average at the end of the run; a loaded machine makes every figure noisier, ratios less so since all contenders share the load).
+
+**Method.** Each program runs on one input (a 1500-byte Ethernet/IPv4/TCP frame, \`bench/packets.ts\`) on: \`native\` (the same logic in plain C, \`bench/native/\`, \`gcc -O2\`, timed by a driver with \`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)\`, which like the kernel's test-run timer leaves out time spent descheduled; the host backends are timed with the process's CPU time, \`process.cpuUsage\`, for the same reason — it also counts V8's background threads, which can only make the host backends look slower), the reference interpreter \`interp\`, the fast interpreter \`interp-fast\`, the WebAssembly backend \`wasm\` (V8), and \`kernel\` (the object loaded with \`BPF_PROG_LOAD\`, timed by \`BPF_PROG_TEST_RUN\` with \`repeat\`; its \`duration\` is the kernel's own figure). After a warm-up, the batch size is chosen so one batch lasts at least ${measureOpts.batchNs / 1e6} ms; ${measureOpts.batches} batches are timed, the median is reported with min – max. Host backends build the context and packet once and call \`Executable.run\` in a loop (\`src/host/bench/\`). "compile" is \`backend.load\` (for wasm: lift, optimise, emit, WebAssembly compile and instantiate; for the kernel: verify and JIT; for native: the gcc build). Ratios are to \`native\` in the same run. Every backend's return value is compared; disagreements are printed as warnings${warnings.length > 0 ? ' — **this run had disagreements**, see below' : ' (none in this run)'}.
+
+**Reproduce:** \`npm run bench\` (needs gcc for the native rows, root and a working \`bpf()\` for the kernel rows; \`node dist/bench/run.js --quick\` for a short run). Any object: \`ebpf2wasm bench prog.o [--program NAME | --section S] [--data packet.bin ...] [--maps FILE] [--backend all|interp,interp-fast,wasm,kernel] [--baseline NAME] [--runs N] [--json] [--report out.html]\`.
+
+## Summary (median ns per run)
+
+${summary.join('\n')}
+
+## Targets (issue 5 item 4, issue 3 item 8), on this run
+
+${targets.join('\n')}
+
+## Per-call overhead (trivial program, 64-byte packet)
+
+${overhead.map((r) => `- ${r.backend}: ${r.ns_per_run !== undefined ? `${formatNs(r.ns_per_run)} per run` : r.unavailable ?? r.error}`).join('\n')}
+
+(For host backends this includes the JavaScript loop and \`Executable.run\`'s own work: argument conversion, the BigInt result.)
+
+## Compile speed
+
+Whole pipeline (\`wasm\` backend's \`load\`: lift, optimise, emit, compile and instantiate in V8) on the largest program among the fixtures and the suite, \`${big.prog.name}\` in \`${big.file}\` (${big.prog.insns.length} eBPF instructions): median ${compileMs.toFixed(2)} ms over ${compileTimes.length} compiles, **${Math.round(insnsPerSec).toLocaleString('en-US')} eBPF instructions per second**.
+${warnings.length > 0 ? `\n## Disagreements\n\n${warnings.map((w) => `- ${w}`).join('\n')}\n` : ''}${unavailable.length > 0 ? `\n## Unavailable here\n\n${unavailable.join('\n')}\n` : ''}
+## Details
+
+${markdownReport(results)}
+The charts: [benchmarks.html](benchmarks.html).
+`;
+writeFileSync(join(OUT, 'benchmarks.md'), md);
+writeFileSync(join(OUT, 'benchmarks.html'), htmlReport('ebpf2wasm benchmarks', machine, [...results, ...withRatios(overhead.map((r) => ({ ...r, program: 'trivial (per-call overhead)' })), 'native')], warnings));
+process.stdout.write(`${textReport(results)}\ntrivial (per-call overhead):\n${textReport(withRatios(overhead, 'native'))}\ncompile speed: ${big.prog.name} (${big.prog.insns.length} insns) in ${compileMs.toFixed(2)} ms = ${Math.round(insnsPerSec)} insns/s\nwrote ${join(OUT, 'benchmarks.md')} and benchmarks.html\n`);

@@ -1,0 +1,67 @@
+/**
+ * @file A contender: something that runs one program on one input many
+ * times and can be timed — a host backend (`interp`, `interp-fast`, `wasm`),
+ * the kernel through `BPF_PROG_TEST_RUN`, or a native driver. Backends are
+ * wrapped here: the instance and context are built once, `backend.load` is
+ * timed as the compile time, and a batch calls `Executable.run` in a loop.
+ */
+
+import type { ProgramSpec } from '../../elf/types.js';
+import type { Backend } from '../backend.js';
+import type { Instance } from '../instance.js';
+import { setupRun } from './context.js';
+import type { Batch, Clock } from './measure.js';
+
+/** One input of a benchmark: a named packet. */
+export interface BenchInput {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+/** A program made ready on one contender for one input. */
+export interface Prepared {
+  /** Time to compile or load the program, ns. */
+  readonly compileNs: number;
+  /** Run `n` times. */
+  readonly batch: Batch;
+  /** Instructions executed per run, when the contender counts them. */
+  readonly insnsPerRun?: number;
+  /** Release what `prepare` took. */
+  dispose(): void;
+}
+
+/** Something to benchmark. */
+export interface Contender {
+  readonly name: string;
+  /** Why it cannot run here, when it cannot. */
+  readonly unavailable?: string;
+  /** Load the program for one input. Problems throw (a `DiagnosticError` for user errors). */
+  prepare(input: BenchInput, clock: Clock): Prepared;
+}
+
+/** A host backend as a contender; `makeInstance` builds a fresh instance (maps preloaded) per input. */
+export function backendContender(backend: Backend, prog: ProgramSpec, makeInstance: () => Instance): Contender {
+  return {
+    name: backend.name,
+    prepare(input, clock) {
+      const instance = makeInstance();
+      const t0 = clock();
+      const exe = backend.load(prog, instance);
+      const compileNs = Number(clock() - t0);
+      const setup = setupRun(instance, prog, input.data);
+      const { ctx, packet } = setup;
+      const first = exe.run(ctx, packet);
+      setup.reset();
+      const batch: Batch = (n) => {
+        let r0 = 0n;
+        for (let i = 0; i < n; i++) r0 = exe.run(ctx, packet).r0;
+        return { r0 };
+      };
+      return {
+        compileNs, batch,
+        ...(first.insnCount !== undefined ? { insnsPerRun: first.insnCount } : {}),
+        dispose() { setup.release(); exe.dispose?.(); },
+      };
+    },
+  };
+}
