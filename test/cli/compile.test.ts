@@ -62,3 +62,28 @@ t.test('errors: one line, exit 1; bad option values exit 2', { skip }, async (t)
   t.equal(sec.status, 1);
   t.match(sec.stderr, /CLI_NO_PROGRAM.*in section "nope"/);
 });
+
+const llvmMc = ['/usr/bin/llvm-mc', '/usr/lib/llvm-14/bin/llvm-mc'].find((p) => existsSync(p));
+t.test('--target x86-64|arm64: -S text that llvm-mc assembles to the -o bytes', { skip: skip !== false ? skip : llvmMc ? false : 'skipped: llvm-mc not installed' }, async (t) => {
+  const triples = { 'x86-64': ['-triple=x86_64'], arm64: ['-triple=aarch64', '-mattr=+lse'] } as const;
+  for (const target of ['x86-64', 'arm64'] as const) {
+    for (const fixture of ['xdp_parser-el.o', 'calls-el.o']) {
+      const file = join(root, 'test/fixtures', fixture);
+      const prog = fixture === 'calls-el.o' ? ['--program', 'calls_main'] : [];
+      const bin = join(tmp, `${fixture}.${target}.bin`);
+      const s = join(tmp, `${fixture}.${target}.s`);
+      t.equal(run('compile', file, ...prog, '--target', target, '-o', bin).status, 0, `${target} ${fixture} -o`);
+      const r = run('compile', file, ...prog, '--target', target, '-S', '-o', s);
+      t.equal(r.status, 0, r.stderr);
+      const obj = join(tmp, `${fixture}.${target}.obj`);
+      const mc = spawnSync(llvmMc!, [...triples[target], '-filetype=obj', s, '-o', obj], { encoding: 'utf8' });
+      t.equal(mc.status, 0, mc.stderr);
+      const dump = spawnSync('llvm-objcopy', ['-O', 'binary', '--only-section=.text', obj, `${obj}.text`], { encoding: 'utf8' });
+      t.equal(dump.status, 0, dump.stderr);
+      t.same(Buffer.from(readFileSync(`${obj}.text`)), Buffer.from(readFileSync(bin)), `${target} ${fixture}: same bytes`);
+    }
+  }
+  const many = run('compile', join(root, 'test/fixtures/calls-el.o'), '--target', 'x86-64');
+  t.equal(many.status, 1, 'native code is one program at a time');
+  t.match(many.stderr, /CLI_NEED_PROGRAM/);
+});
