@@ -68,6 +68,8 @@ export const ARM64_TARGET: RegTarget = {
   argRegs: ARG_REGS.slice(0, 5),
   retReg: 0,
   scratch: SCRATCH,
+  // a legacy packet load is a host call: everything caller-saved is lost across it
+  clobbers: (_fn, inst) => (inst.op === 'ld_pkt' ? CALLER_SAVED : []),
   foldsConst,
   regName: (r) => (r === 31 ? 'sp' : `x${r}`),
 };

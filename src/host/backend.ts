@@ -11,6 +11,7 @@ import { fail } from '../diag/index.js';
 import type { Instance } from './instance.js';
 import { wasmBackend } from './wasm-backend.js';
 import { x86Backend } from './native-backend.js';
+import { arm64Backend } from './native-backend-arm64.js';
 
 /** The outcome of one execution. */
 export interface Execution {
@@ -81,7 +82,7 @@ export const interpBackend: Backend = interpreterBackend('interp', run);
 export const interpFastBackend: Backend = interpreterBackend('interp-fast', runFast);
 
 /** Backends by name. Others register here as they land. */
-export const BACKENDS: ReadonlyMap<string, Backend> = new Map([interpBackend, interpFastBackend, wasmBackend(), x86Backend()].map((b) => [b.name, b]));
+export const BACKENDS: ReadonlyMap<string, Backend> = new Map([interpBackend, interpFastBackend, wasmBackend(), x86Backend(), arm64Backend()].map((b) => [b.name, b]));
 
 /** The backend with this name, or a user error listing the ones there are. */
 export function backendByName(name: string): Backend {

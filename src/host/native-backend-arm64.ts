@@ -132,11 +132,11 @@ export function runArm64(prog: Arm64Program, o: Arm64RunOptions): Arm64RunResult
 export function arm64Backend(settings: CompileSettings = {}, name = 'arm64'): Backend {
   return {
     name,
-    load(prog, instance: Instance) {
+    load(prog, instance: Instance, loadOptions = {}) {
       const where = { section: prog.section, program: prog.name };
       const located = (err: unknown): unknown => (err as { within?: (l: object) => Error }).within?.(where) ?? err;
       try {
-        const ir = programIR(prog, settings);
+        const ir = programIR(prog, settings, loadOptions.entryArgs ?? 1);
         const mapHandles = new Map<number, bigint>();
         const mapValues = new Map<number, bigint>();
         instance.object.maps.forEach((_m, k) => {
@@ -150,10 +150,10 @@ export function arm64Backend(settings: CompileSettings = {}, name = 'arm64'): Ba
         const mstack = instance.memory.map(`machine-stack:${prog.name}`, 'stack', MACHINE_STACK_SIZE, true);
         return {
           dispose() { instance.memory.unmap(stack); instance.memory.unmap(mstack); },
-          run(ctx, packet) {
+          run(ctx, packet, more = []) {
             try {
               const r = runArm64(compiled, {
-                memory: instance.memory, args: [BigInt(ctx)], helpers: instance.helpers,
+                memory: instance.memory, args: [BigInt(ctx), ...more], helpers: instance.helpers,
                 stackTop: stack.start + stack.size, machineStackTop: mstack.start + mstack.size,
                 ...(packet !== undefined ? { packet } : {}),
               });

@@ -79,8 +79,8 @@ if (!existsSync(suite)) {
 } else if (!existsSync(built)) {
   t.pass('skipped: the plugin is not built', { skip: `no ${built} (run npm test or npm run build)` });
 } else {
-  // interp with raw bytes; wasm with --elf true, so the ELF loader and the host's glue are in the path too
-  for (const [backend, elf] of [['interp', false], ['wasm', true]] as const) t.test(`runner over the suite against the built plugin, --backend ${backend}${elf ? ' --elf true' : ''}: 313/313 at v4 with callx`, async (t) => {
+  // raw bytes and --elf true alternate, so the ELF loader and the host's glue are in the path too
+  for (const [backend, elf] of [['interp', false], ['wasm', true], ['x86-64', false], ['arm64', true]] as const) t.test(`runner over the suite against the built plugin, --backend ${backend}${elf ? ' --elf true' : ''}: 313/313 at v4 with callx`, async (t) => {
     const result = await runConformance({
       testFileDirectory: suite, pluginPath: built, pluginOptions: `--backend ${backend}`, cpuVersion: 4,
       includeGroups: ['callx'], excludeGroups: [], elf, jobs: 2,
