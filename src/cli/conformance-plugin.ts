@@ -50,11 +50,18 @@ function hostBackend(name: string): Backend {
     };
     const object: BpfObject = { license: '', endian: 'little', programs: [prog], maps: [], diagnostics: [] };
     const instance = new Instance(object, { helpers: conformanceHelpers() });
-    const exe = backendByName(name).load(prog, instance, { entryArgs: 2 });
-    if (mem === undefined || mem.length === 0) return exe.run(0, { start: 0, size: 0 }, [0n]).r0;
-    const region = instance.memory.map('input', 'input', mem.length, true);
-    instance.memory.bytes.set(mem, region.start);
-    return exe.run(region.start, { start: region.start, size: mem.length }, [BigInt(mem.length)]).r0;
+    try {
+      const exe = backendByName(name).load(prog, instance, { entryArgs: 2 });
+      if (mem === undefined || mem.length === 0) return exe.run(0, { start: 0, size: 0 }, [0n]).r0;
+      const region = instance.memory.map('input', 'input', mem.length, true);
+      instance.memory.bytes.set(mem, region.start);
+      return exe.run(region.start, { start: region.start, size: mem.length }, [BigInt(mem.length)]).r0;
+    } catch (err) {
+      // the suite's programs have no sections or names: report the pc alone, as the interpreters do
+      if (!(err instanceof DiagnosticError)) throw err;
+      const pc = err.diagnostic.location.pc;
+      throw new DiagnosticError({ ...err.diagnostic, location: pc === undefined ? {} : { pc } });
+    }
   };
 }
 
