@@ -134,6 +134,23 @@ export class Instance {
     return map?.lookup(new Uint8Array(map.spec.keySize), this.cpu);
   }
 
+  /**
+   * What every map reference of a compiled program resolves to, by map index:
+   * the map handle (`map_by_idx`) and the address of its first value
+   * (`map_value_by_idx`, for global data). Backends that bake these into code
+   * or imports take them from here.
+   */
+  mapAddresses(): { handles: Map<number, bigint>; values: Map<number, bigint> } {
+    const handles = new Map<number, bigint>();
+    const values = new Map<number, bigint>();
+    this.mapList.forEach((map, k) => {
+      handles.set(k, BigInt(this.registry.idOf(map)));
+      const addr = this.valueAddress(k);
+      if (addr !== undefined) values.set(k, BigInt(addr));
+    });
+    return { handles, values };
+  }
+
   /** The value an `lddw` with a pseudo source loads, or undefined when it names nothing here. */
   resolveLddw(kind: number, insn: Insn): bigint | undefined {
     switch (kind) {

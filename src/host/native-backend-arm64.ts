@@ -15,8 +15,6 @@ import type { Arm64Program } from '../emit-arm64/compile.js';
 import { compileArm64 } from '../emit-arm64/compile.js';
 import { Arm64Emulator, CODE_BASE, type HostFunction } from '../emit-arm64/emulator.js';
 import type { PacketRange } from '../interp/index.js';
-import { make } from '../isa/insn.js';
-import { LddwSrc, OP } from '../isa/opcodes.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import type { Backend } from './backend.js';
 import { programIR, type CompileSettings } from './compile.js';
@@ -137,14 +135,7 @@ export function arm64Backend(settings: CompileSettings = {}, name = 'arm64'): Ba
       const located = (err: unknown): unknown => (err as { within?: (l: object) => Error }).within?.(where) ?? err;
       try {
         const ir = programIR(prog, settings, loadOptions.entryArgs ?? 1);
-        const mapHandles = new Map<number, bigint>();
-        const mapValues = new Map<number, bigint>();
-        instance.object.maps.forEach((_m, k) => {
-          const handle = instance.resolveLddw(LddwSrc.MAP_IDX, make(OP.LDDW_MAP_IDX!, { imm: k }));
-          if (handle !== undefined) mapHandles.set(k, handle);
-          const value = instance.resolveLddw(LddwSrc.MAP_IDX_VALUE, { ...make(OP.LDDW_MAP_IDX_VALUE!, { imm: k }), imm2: 0 });
-          if (value !== undefined) mapValues.set(k, value);
-        });
+        const { handles: mapHandles, values: mapValues } = instance.mapAddresses();
         const compiled = compileArm64(ir, { mapHandles, mapValues });
         const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
         const mstack = instance.memory.map(`machine-stack:${prog.name}`, 'stack', MACHINE_STACK_SIZE, true);

@@ -8,9 +8,6 @@
 import { compilePrograms } from '../emit-wasm/compile.js';
 import { abiImports, runExport, type AbiImportOptions } from '../emit-wasm/imports.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
-import { LddwSrc } from '../isa/opcodes.js';
-import { make } from '../isa/insn.js';
-import { OP } from '../isa/opcodes.js';
 import { instantiate } from '../util/wasm-api.js';
 import type { Backend } from './backend.js';
 import { programIR, type CompileSettings } from './compile.js';
@@ -41,14 +38,7 @@ export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Back
         const { bytes } = compilePrograms([{ ir, name: 'prog', section: prog.section, type: prog.type }], {
           maps: instance.object.maps, license: instance.object.license, verified,
         });
-        const mapHandles = new Map<number, bigint>();
-        const mapValues = new Map<number, bigint>();
-        instance.object.maps.forEach((_m, k) => {
-          const handle = instance.resolveLddw(LddwSrc.MAP_IDX, make(OP.LDDW_MAP_IDX!, { imm: k }));
-          if (handle !== undefined) mapHandles.set(k, handle);
-          const value = instance.resolveLddw(LddwSrc.MAP_IDX_VALUE, { ...make(OP.LDDW_MAP_IDX_VALUE!, { imm: k }), imm2: 0 });
-          if (value !== undefined) mapValues.set(k, value);
-        });
+        const { handles: mapHandles, values: mapValues } = instance.mapAddresses();
         const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
         const options: AbiImportOptions = {
           memory: instance.memory, wasmMemory: instance.memory.wasm, stackTop: stack.start + stack.size,

@@ -12,8 +12,6 @@ import { Instance } from '../../host/instance.js';
 import { compileProgramX86 } from '../../host/native-backend.js';
 import { compileArm64 } from '../../emit-arm64/compile.js';
 import type { BpfObject, ProgramSpec } from '../../elf/types.js';
-import { make } from '../../isa/insn.js';
-import { LddwSrc, OP } from '../../isa/opcodes.js';
 import { selectProgram } from '../../host/select.js';
 import { verifiedFacts } from '../../host/verify.js';
 import { fail } from '../../diag/index.js';
@@ -56,14 +54,7 @@ function compileNative(file: string, object: BpfObject, programs: readonly Progr
     code = x.code;
     text = x.asm;
   } else {
-    const mapHandles = new Map<number, bigint>();
-    const mapValues = new Map<number, bigint>();
-    object.maps.forEach((_m, k) => {
-      const h = instance.resolveLddw(LddwSrc.MAP_IDX, make(OP.LDDW_MAP_IDX!, { imm: k }));
-      if (h !== undefined) mapHandles.set(k, h);
-      const v = instance.resolveLddw(LddwSrc.MAP_IDX_VALUE, { ...make(OP.LDDW_MAP_IDX_VALUE!, { imm: k }), imm2: 0 });
-      if (v !== undefined) mapValues.set(k, v);
-    });
+    const { handles: mapHandles, values: mapValues } = instance.mapAddresses();
     const a = compileArm64(programIR(prog, settings), { mapHandles, mapValues });
     code = a.code;
     text = a.text;
