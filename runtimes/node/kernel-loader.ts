@@ -89,6 +89,7 @@ export class KernelObject {
   /** Map fds in the object's map order. */
   readonly fds: readonly number[];
   private readonly programs: number[] = [];
+  private progArraysFilled = false;
 
   private constructor(object: BpfObject, fds: number[], nCpus: number) {
     this.object = object;
@@ -121,7 +122,8 @@ export class KernelObject {
           if (fr < 0) return fail('map-init', fr, `freeze "${spec.name}"`);
         }
       }
-      for (const slot of spec.initialSlots ?? []) {
+      // program arrays are filled when a program is first loaded (`load`)
+      for (const slot of spec.type === MapType.PROG_ARRAY ? [] : spec.initialSlots ?? []) {
         const inner = byName.get(slot.symbol);
         if (inner === undefined) return fail('map-init', -2, `map "${spec.name}" slot ${slot.index}: no map "${slot.symbol}"`);
         const key = new Uint8Array(4);
@@ -162,8 +164,36 @@ export class KernelObject {
     });
   }
 
+  /**
+   * Load the programs named by program arrays' `.maps` initialisers and
+   * store their fds in the slots, as libbpf does after loading the object's
+   * programs (`bpf_object__init_prog_arrays`). Runs once.
+   */
+  private fillProgramArrays(): KernelError | undefined {
+    if (this.progArraysFilled) return undefined;
+    this.progArraysFilled = true;
+    for (const [i, spec] of this.object.maps.entries()) {
+      if (spec.type !== MapType.PROG_ARRAY) continue;
+      for (const slot of spec.initialSlots ?? []) {
+        const target = this.object.programs.find((p) => p.name === slot.symbol);
+        if (target === undefined) return { step: 'map-init', errno: -2, detail: `map "${spec.name}" slot ${slot.index}: no program "${slot.symbol}"` };
+        const loaded = this.load(target);
+        if (isKernelError(loaded)) return loaded;
+        const key = new Uint8Array(4);
+        new DataView(key.buffer).setUint32(0, slot.index, true);
+        const value = new Uint8Array(4);
+        new DataView(value.buffer).setUint32(0, loaded.fd, true);
+        const rc = k.mapUpdate(this.fds[i]!, key, value, 0);
+        if (rc < 0) return { step: 'map-init', errno: rc, detail: `map "${spec.name}" slot ${slot.index}` };
+      }
+    }
+    return undefined;
+  }
+
   /** `BPF_PROG_LOAD` a program of the object; a `KernelError` (with the verifier log's tail) when rejected. */
   load(prog: ProgramSpec): KernelProgram | KernelError {
+    const filled = this.fillProgramArrays();
+    if (filled !== undefined) return filled;
     const insns = encode(this.relocate(prog));
     const attr = {
       type: prog.type, insns, license: this.object.license || 'GPL', name: kernelName(prog.name),

@@ -8,6 +8,7 @@
 import { prepare, run, runFast, type PacketRange, type Program, type RunOptions, type RunResult } from '../interp/index.js';
 import type { ProgramSpec } from '../elf/types.js';
 import { fail } from '../diag/index.js';
+import { TailCall } from './helpers/tail-call.js';
 import type { Instance } from './instance.js';
 import { wasmBackend } from './wasm-backend.js';
 import { x86Backend } from './native-backend.js';
@@ -81,8 +82,55 @@ export const interpBackend: Backend = interpreterBackend('interp', run);
 /** The fast interpreter (registers as 32-bit halves), checked against the reference. */
 export const interpFastBackend: Backend = interpreterBackend('interp-fast', runFast);
 
-/** Backends by name. Others register here as they land. */
-export const BACKENDS: ReadonlyMap<string, Backend> = new Map([interpBackend, interpFastBackend, wasmBackend(), x86Backend(), arm64Backend()].map((b) => [b.name, b]));
+/**
+ * The host's run loop around a backend: a `TailCall` thrown by
+ * `bpf_tail_call` ends the running program, and its target — loaded on the
+ * same backend and instance on first use, then kept — runs next with the same
+ * context, until a program returns. The instance's tail-call count starts at
+ * 0 on every run. `insnCount` covers the program that returned.
+ */
+export function withTailCalls(backend: Backend): Backend {
+  return {
+    name: backend.name,
+    load(prog, instance, options) {
+      const first = backend.load(prog, instance, options);
+      const targets = new Map<ProgramSpec, Executable>();
+      const executable = (target: ProgramSpec): Executable => {
+        let exe = targets.get(target);
+        if (exe === undefined) {
+          exe = target === prog && (options?.entryArgs ?? 1) === 1 ? first : backend.load(target, instance);
+          targets.set(target, exe);
+        }
+        return exe;
+      };
+      return {
+        run(ctx, packet, more) {
+          instance.tailCalls.count = 0;
+          let exe = first;
+          let args = more;
+          for (;;) {
+            try {
+              return exe.run(ctx, packet, args);
+            } catch (err) {
+              if (!(err instanceof TailCall)) throw err;
+              exe = executable(err.target as ProgramSpec);
+              args = undefined;
+            }
+          }
+        },
+        dispose() {
+          for (const exe of targets.values()) if (exe !== first) exe.dispose?.();
+          first.dispose?.();
+        },
+      };
+    },
+  };
+}
+
+/** Backends by name, each with the tail-call run loop. Others register here as they land. */
+export const BACKENDS: ReadonlyMap<string, Backend> = new Map(
+  [interpBackend, interpFastBackend, wasmBackend(), x86Backend(), arm64Backend()].map((b) => [b.name, withTailCalls(b)]),
+);
 
 /** The backend with this name, or a user error listing the ones there are. */
 export function backendByName(name: string): Backend {

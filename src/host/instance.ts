@@ -9,6 +9,10 @@
  *   lddw rX, map_value_by_idx(i)+k → address of map i's value at index 0, plus k
  *   lddw rX, func(+n)              → the target's absolute pc
  * ```
+ *
+ * Programs have fds too, from `PROGRAM_FD_BASE` up, which is what program
+ * arrays hold (slots initialised in `.maps`, or set by user space with
+ * `programFd`): the tail-call helper finds its target through them.
  */
 
 import type { Helpers } from '../abi/helper-env.js';
@@ -20,6 +24,7 @@ import type { Insn } from '../isa/insn.js';
 import { LddwSrc } from '../isa/opcodes.js';
 import type { HelperHost, HostClock, HostTask } from './helpers/host.js';
 import { hostHelpers } from './helpers/table.js';
+import type { TailCallCounter } from './helpers/tail-call.js';
 import { createMap } from './maps/create.js';
 import type { BpfMap, MapSpec } from './maps/map.js';
 import { MapRegistry } from './maps/registry.js';
@@ -42,6 +47,12 @@ export interface InstanceOptions {
   readonly memory?: LinearMemory;
   /** Use these helpers instead of the host's (e.g. the conformance suite's). */
   readonly helpers?: Helpers;
+  /**
+   * A map to use for a definition instead of creating one (a pinned map
+   * shared with another instance; it must live in this instance's memory),
+   * or undefined to create it.
+   */
+  readonly reuseMap?: (spec: ObjectMapSpec) => BpfMap | undefined;
 }
 
 /** A clock that advances one microsecond each time it is read: deterministic, monotonic. */
@@ -60,6 +71,9 @@ function hostSpec(m: ObjectMapSpec): MapSpec {
   };
 }
 
+/** The first program fd; map handles stay below it. */
+export const PROGRAM_FD_BASE = 0x10000;
+
 /** An object's maps, helpers and memory, ready to run its programs. */
 export class Instance {
   readonly object: BpfObject;
@@ -74,6 +88,10 @@ export class Instance {
   readonly trace: string[] = [];
   /** The CPU programs run on. */
   cpu: number;
+  /** Tail calls made in the current run (the run loop in `backend.ts` resets it). */
+  readonly tailCalls: TailCallCounter = { count: 0 };
+  private readonly programFds = new Map<ProgramSpec, number>();
+  private readonly programsByFd = new Map<number, ProgramSpec>();
 
   constructor(object: BpfObject, options: InstanceOptions = {}) {
     this.object = object;
@@ -84,8 +102,13 @@ export class Instance {
     const byName = new Map<string, BpfMap>();
     for (const spec of object.maps) {
       // user space names maps by fd; here a map's fd is its registry handle
-      const map = createMap(hostSpec(spec), this.memory, { nCpus, resolve: (fd) => this.registry.get(fd) });
-      if (spec.initial !== undefined && spec.type === MapType.ARRAY) {
+      const reused = options.reuseMap?.(spec);
+      const map = reused ?? createMap(hostSpec(spec), this.memory, {
+        nCpus,
+        resolve: (fd) => this.registry.get(fd) ?? this.programsByFd.get(fd),
+        idOf: (obj) => this.programFds.get(obj as ProgramSpec) ?? this.registry.idOf(obj as BpfMap),
+      });
+      if (reused === undefined && spec.initial !== undefined && spec.type === MapType.ARRAY) {
         const value = new Uint8Array(map.userValueSize);
         value.set(spec.initial.subarray(0, value.length));
         map.updateUser(new Uint8Array(4), value, 0);
@@ -100,11 +123,12 @@ export class Instance {
     object.maps.forEach((spec, k) => {
       for (const slot of spec.initialSlots ?? []) {
         const inner = byName.get(slot.symbol);
-        if (inner === undefined) continue;
+        const target = inner === undefined ? object.programs.find((p) => p.name === slot.symbol) : undefined;
+        if (inner === undefined && target === undefined) continue;
         const key = new Uint8Array(4);
         new DataView(key.buffer).setUint32(0, slot.index, true);
         const value = new Uint8Array(4);
-        new DataView(value.buffer).setUint32(0, this.registry.idOf(inner), true);
+        new DataView(value.buffer).setUint32(0, inner !== undefined ? this.registry.idOf(inner) : this.programFd(target!), true);
         list[k]!.updateUser(key, value, 0);
       }
     });
@@ -116,7 +140,19 @@ export class Instance {
       ...(options.task !== undefined ? { task: options.task } : {}),
       log: options.log ?? ((message) => { this.trace.push(message); }),
     };
-    this.helpers = options.helpers ?? hostHelpers(host, () => list.filter((m): m is RingbufMap => m instanceof RingbufMap));
+    this.helpers = options.helpers ?? hostHelpers(host, () => list.filter((m): m is RingbufMap => m instanceof RingbufMap), this.tailCalls);
+  }
+
+  /** The fd of a program of the object (by spec or name), as program arrays hold it. */
+  programFd(prog: ProgramSpec | string): number {
+    const spec = typeof prog === 'string' ? this.program(prog) : prog;
+    let fd = this.programFds.get(spec);
+    if (fd === undefined) {
+      fd = PROGRAM_FD_BASE + this.programFds.size;
+      this.programFds.set(spec, fd);
+      this.programsByFd.set(fd, spec);
+    }
+    return fd;
   }
 
   /** A program of the object by function name. */
@@ -126,6 +162,20 @@ export class Instance {
       fail('CLI_NO_PROGRAM', { what: `named "${name}"`, available: this.object.programs.map((p) => p.name).join(', ') || 'none' });
     }
     return prog;
+  }
+
+  /**
+   * `bpf_map_lookup_elem` on map `k` as a plain function of the key's
+   * address, for compiled code (`bpf_map_lookup.<k>`, `docs/abi.md`): what
+   * helper 1 does, without its argument conversions. Undefined for maps that
+   * do not look keys up in place (maps of maps, ...): those take the helper.
+   */
+  directLookup(k: number): ((keyAddr: number) => number) | undefined {
+    const map = this.mapList[k];
+    const lookupAt = map?.lookupAt?.bind(map);
+    if (lookupAt === undefined) return undefined;
+    const mem = this.memory;
+    return (keyAddr) => lookupAt(mem.bytes, keyAddr, this.cpu) ?? 0;
   }
 
   /** Address of the value at index 0 of an array map (global data), for `map_value_by_idx`. */

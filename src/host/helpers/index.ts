@@ -11,4 +11,5 @@ export * from './printk-helpers.js';
 export * from './probe-helpers.js';
 export * from './string-helpers.js';
 export * from './table.js';
+export * from './tail-call.js';
 export * from './task-helpers.js';

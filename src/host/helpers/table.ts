@@ -14,17 +14,21 @@ import { packetHelpers } from './packet-helpers.js';
 import { printkHelpers } from './printk-helpers.js';
 import { probeHelpers } from './probe-helpers.js';
 import { stringHelpers } from './string-helpers.js';
+import { tailCallHelpers, type TailCallCounter } from './tail-call.js';
 import { taskHelpers } from './task-helpers.js';
 
 /**
  * The host's helpers. `rings` enumerates the ring buffers in use, so that
- * `bpf_ringbuf_submit`/`discard` can find the ring a sample belongs to.
+ * `bpf_ringbuf_submit`/`discard` can find the ring a sample belongs to;
+ * `tailCalls` counts the tail calls of a run (without it there is no
+ * `bpf_tail_call`).
  */
-export function hostHelpers(host: HelperHost, rings: () => Iterable<RingbufMap> = () => []): Map<number, HelperFn> {
+export function hostHelpers(host: HelperHost, rings: () => Iterable<RingbufMap> = () => [], tailCalls?: TailCallCounter): Map<number, HelperFn> {
   const all = new Map<number, HelperFn>();
   for (const part of [
     mapHelpers(host), taskHelpers(host), printkHelpers(host), stringHelpers(), probeHelpers(host),
     outputHelpers(host, rings), csumHelpers(), lockHelpers(), packetHelpers(host),
+    ...(tailCalls !== undefined ? [tailCallHelpers(host, tailCalls)] : []),
   ]) {
     for (const [id, fn] of part) all.set(id, fn);
   }
