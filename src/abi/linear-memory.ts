@@ -64,6 +64,7 @@ export class LinearMemory implements Memory {
   private buffer: ArrayBuffer;
   private u8: Uint8Array;
   private dv: DataView;
+  private readonly shared: boolean;
 
   constructor(options: LinearMemoryOptions = {}) {
     this.wasm = options.memory ?? new WebAssembly.Memory({
@@ -73,9 +74,22 @@ export class LinearMemory implements Memory {
     this.buffer = this.wasm.buffer;
     this.u8 = new Uint8Array(this.buffer);
     this.dv = new DataView(this.buffer);
+    // a shared memory's buffer is never detached: compare buffers every time
+    this.shared = Object.prototype.toString.call(this.buffer) === '[object SharedArrayBuffer]';
   }
 
+  /**
+   * Re-take the views when the memory has grown. Growing a non-shared
+   * memory detaches the old buffer (its views' `length` reads 0), which is
+   * far cheaper to test than reading `WebAssembly.Memory.buffer` (an API
+   * getter) or a view's `byteLength` (slow for memory-backed buffers in V8).
+   */
   private refresh(): void {
+    if (this.u8.length !== 0 && !this.shared) return;
+    this.resync();
+  }
+
+  private resync(): void {
     if (this.wasm.buffer !== this.buffer) {
       this.buffer = this.wasm.buffer;
       this.u8 = new Uint8Array(this.buffer);

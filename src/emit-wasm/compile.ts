@@ -7,6 +7,7 @@
  *
  * ```
  *   bpf_helpers.<id>   func (i64 i64 i64 i64 i64) -> i64     kernel helper <id>
+ *   bpf_map_lookup.<k> func (i32 key) -> i32                 bpf_map_lookup_elem on map k (verified modules)
  *   env.callx          func (i64 id, i64 × 5) -> i64         callx through a register
  *   env.ld_pkt         func (i64 ctx, i64 off, i32 size, i32 pc) -> i64
  *   env.region         func (i64 addr, i32 size, i32 kind) -> i64   start | end << 32, or 0
@@ -23,7 +24,7 @@ import type { Func, Module } from '../ir/func.js';
 import type { FuncRef } from '../ir/types.js';
 import { ABI_VERSION, writeAbiSections, type AbiData, type AbiMap, type AbiProgram } from './abi-sections.js';
 import { BLOCK_VOID, Code, ValType, W } from './encode.js';
-import { emitCacheReset, emitCacheResetBody, lowerFunc, type ModuleEnv } from './lower.js';
+import { emitCacheReset, emitCacheResetBody, lookupMapOf, lowerFunc, type ModuleEnv } from './lower.js';
 import { ModuleBuilder } from './module.js';
 
 /** One program to compile: its IR and what the ABI sections say about it. */
@@ -85,19 +86,30 @@ interface Needs {
   helpers: Set<number>;
   maps: Set<number>;
   mapValues: Set<number>;
+  /** Maps looked up by a constant reference in a verified module: each gets its own import. */
+  mapLookups: Set<number>;
   callx: boolean;
   ldPkt: boolean;
   checked: number;
   faults: boolean;
 }
 
-function scan(funcs: readonly Func[], needs: Needs): void {
+function emptyNeeds(): Needs {
+  return { helpers: new Set(), maps: new Set(), mapValues: new Set(), mapLookups: new Set(), callx: false, ldPkt: false, checked: 0, faults: false };
+}
+
+function scan(funcs: readonly Func[], needs: Needs, verified: boolean): void {
   for (const fn of funcs) {
     for (const b of fn.layout) {
       for (const i of fn.blocks[b]!.insts) {
         const inst = fn.insts[i]!;
         switch (inst.op) {
-          case 'call_helper': needs.helpers.add(inst.helper!); break;
+          case 'call_helper': {
+            const k = lookupMapOf(fn, inst, verified);
+            if (k !== undefined) needs.mapLookups.add(k);
+            else needs.helpers.add(inst.helper!);
+            break;
+          }
           case 'call_indirect': needs.callx = true; break;
           case 'ld_pkt': needs.ldPkt = true; break;
           case 'map_addr': needs.maps.add(inst.map!); break;
@@ -120,13 +132,9 @@ export function compileModule(ir: Module, options: CompileOptions & Omit<Compile
 
 /** Compile several programs (each its own IR module) into one module. */
 export function compilePrograms(programs: readonly CompileProgram[], options: CompileOptions = {}): Compiled {
-  const needs: Needs = {
-    helpers: new Set(), maps: new Set(), mapValues: new Set(), callx: false, ldPkt: false, checked: 0, faults: false,
-  };
-  for (const p of programs) {
-    scan(p.ir.funcs, needs);
-    for (const h of p.ir.helpers) needs.helpers.add(h);
-  }
+  const needs = emptyNeeds();
+  const verified = options.verified === true;
+  for (const p of programs) scan(p.ir.funcs, needs, verified);
   const m = new ModuleBuilder();
   const i64 = ValType.i64;
   const i32 = ValType.i32;
@@ -135,6 +143,8 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const helperType = m.type([i64, i64, i64, i64, i64], [i64]);
   const helperIndex = new Map<number, number>();
   for (const id of sorted(needs.helpers)) helperIndex.set(id, m.importFunc('bpf_helpers', String(id), helperType, `helper_${id}`));
+  const lookupIndex = new Map<number, number>();
+  for (const k of sorted(needs.mapLookups)) lookupIndex.set(k, m.importFunc('bpf_map_lookup', String(k), m.type([i32], [i32]), `map_lookup_${k}`));
   const callx = needs.callx ? m.importFunc('env', 'callx', m.type([i64, i64, i64, i64, i64, i64], [i64])) : -1;
   const ldPkt = needs.ldPkt ? m.importFunc('env', 'ld_pkt', m.type([i64, i64, i32, i32], [i64])) : -1;
   const region = needs.checked > 0 ? m.importFunc('env', 'region', m.type([i64, i32, i32], [i64])) : -1;
@@ -147,7 +157,7 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const mapValueGlobals = new Map<number, number>();
   for (const k of sorted(needs.mapValues)) mapValueGlobals.set(k, m.importGlobal('bpf_map_values', String(k), i64));
 
-  const usesPc = needs.helpers.size > 0 || needs.callx || needs.ldPkt;
+  const usesPc = needs.helpers.size > 0 || needs.mapLookups.size > 0 || needs.callx || needs.ldPkt;
   const pc = usesPc ? m.addGlobal(i32, true, 0) : -1;
   if (pc >= 0) m.addExport(PC_EXPORT, 'global', pc);
   const cache = needs.checked > 0
@@ -182,6 +192,8 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const envFor = (pi: number): ModuleEnv => ({
     funcIndex: (ref: FuncRef) => base[pi]! + ref,
     helper: (id: number) => helperIndex.get(id)!,
+    mapLookup: (k: number) => lookupIndex.get(k)!,
+    verified,
     mapGlobal: (k: number) => mapGlobals.get(k)!,
     mapValueGlobal: (k: number) => mapValueGlobals.get(k)!,
     callx, ldPkt, fault, check, resetCaches, stackTop, pc, readLo, readHi, writeLo, writeHi, budget, budgetValue,
@@ -252,7 +264,7 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
     maps: options.maps ?? [],
     data: options.data ?? (options.maps ?? []).flatMap((map, i) => (map.initial !== undefined ? [{ map: i, bytes: map.initial }] : [])),
   })) m.addCustom(s.name, s.bytes);
-  assert(ABI_VERSION === 1, 'update compile.ts for the new ABI version');
+  assert(ABI_VERSION === 2, 'update compile.ts for the new ABI version');
   return { bytes: m.build(), stats: { functions, irreducibleFunctions, checkedAccesses: needs.checked } };
 }
 
@@ -260,14 +272,18 @@ function programName(p: CompileProgram): string {
   return p.name ?? p.ir.funcs[p.ir.entry]?.name ?? 'prog';
 }
 
+/** What one program uses, for its ABI entry: every helper it calls, every map it names. */
+function usesOf(ir: Module): Needs {
+  const n = emptyNeeds();
+  scan(ir.funcs, n, false);
+  return n;
+}
+
 function helpersOf(ir: Module): number[] {
-  const n: Needs = { helpers: new Set(), maps: new Set(), mapValues: new Set(), callx: false, ldPkt: false, checked: 0, faults: false };
-  scan(ir.funcs, n);
-  return [...n.helpers];
+  return [...usesOf(ir).helpers];
 }
 
 function mapsOf(ir: Module): number[] {
-  const n: Needs = { helpers: new Set(), maps: new Set(), mapValues: new Set(), callx: false, ldPkt: false, checked: 0, faults: false };
-  scan(ir.funcs, n);
+  const n = usesOf(ir);
   return [...n.maps, ...n.mapValues];
 }

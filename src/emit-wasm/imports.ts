@@ -29,17 +29,26 @@ export interface AbiImportOptions {
   /** Map handles (`bpf_maps.<k>`) and value addresses (`bpf_map_values.<k>`), by map index. */
   readonly mapHandles?: ReadonlyMap<number, bigint>;
   readonly mapValues?: ReadonlyMap<number, bigint>;
+  /**
+   * A direct lookup for map `k` (`bpf_map_lookup.<k>`): key address in,
+   * value address or 0 out, as `bpf_map_lookup_elem` on that map. Absent (or
+   * undefined for a map): the lookup goes through helper 1.
+   */
+  readonly mapLookup?: (k: number) => ((keyAddr: number) => number) | undefined;
   /** Legacy packet loads read here; absent: every one is out of bounds. */
   packet?: AbiPacket;
   /** The context address of the current run (helpers see it as `env.ctx`). */
   ctx?: number;
 }
 
+const MAP_LOOKUP_ELEM = 1;
+
 /** Thrown by `env.ld_pkt` when out of bounds: the run ends with r0 = 0. */
 class PacketExit {}
 
 const TWO32 = 2n ** 32n;
-const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+/** Unsigned view of a signed i64 from WebAssembly; non-negative values pass as they are. */
+const u64 = (x: bigint): bigint => (x >= 0n ? x : BigInt.asUintN(64, x));
 
 /** The import object for a compiled module, and a way to read the pc of the latest helper call. */
 export function abiImports(o: AbiImportOptions): {
@@ -54,21 +63,28 @@ export function abiImports(o: AbiImportOptions): {
     set pc(_: number) { /* read from the module */ },
   };
   const helpers = o.helpers ?? new Map();
-  const callHelper = (id: number, args: bigint[]): bigint => {
+  type Import = (a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => bigint;
+  /** The import for one helper id: arguments arrive as signed i64s, the helper sees them unsigned. */
+  const bound = (id: number): Import => {
     const fn = helpers.get(id);
-    if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc: env.pc });
-    try {
-      return BigInt.asIntN(64, fn(env, u64(args[0]!), u64(args[1]!), u64(args[2]!), u64(args[3]!), u64(args[4]!)));
-    } catch (e) {
-      if (e instanceof DiagnosticError) throw e.within({ pc: env.pc });
-      throw e;
-    }
+    if (fn === undefined) return () => fail('RUN_UNKNOWN_HELPER', { id }, { pc: env.pc });
+    return (a, b, c, d, e) => {
+      try {
+        return BigInt.asIntN(64, fn(env, u64(a), u64(b), u64(c), u64(d), u64(e)));
+      } catch (err) {
+        if (err instanceof DiagnosticError) throw err.within({ pc: env.pc });
+        throw err;
+      }
+    };
+  };
+  const byId = new Map<number, Import>();
+  const callHelper = (id: number): Import => {
+    let f = byId.get(id);
+    if (f === undefined) byId.set(id, f = bound(id));
+    return f;
   };
   const bpfHelpers: Record<string, unknown> = new Proxy({}, {
-    get: (_t, name) => {
-      const id = Number(String(name));
-      return (a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => callHelper(id, [a, b, c, d, e]);
-    },
+    get: (_t, name) => callHelper(Number(String(name))),
   });
   const access = ['load', 'store', 'atomic'] as const;
   const envImports: Record<string, unknown> = {
@@ -77,7 +93,7 @@ export function abiImports(o: AbiImportOptions): {
     callx: (id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => {
       const uid = u64(id);
       if (uid >= TWO32) fail('RUN_UNKNOWN_HELPER', { id: uid }, { pc: env.pc });
-      return callHelper(Number(uid), [a, b, c, d, e]);
+      return callHelper(Number(uid))(a, b, c, d, e);
     },
     ld_pkt: (_ctx: bigint, off: bigint, size: number, _pc: number) => {
       const offset = Number(BigInt.asIntN(32, off));
@@ -111,10 +127,20 @@ export function abiImports(o: AbiImportOptions): {
   };
   const maps: Record<string, unknown> = {};
   for (const [k, v] of o.mapHandles ?? []) maps[String(k)] = BigInt.asIntN(64, v);
+  const mapLookups: Record<string, unknown> = new Proxy({}, {
+    get: (_t, name) => {
+      const k = Number(String(name));
+      const direct = o.mapLookup?.(k);
+      if (direct !== undefined) return direct;
+      const handle = BigInt.asIntN(64, o.mapHandles?.get(k) ?? 0n);
+      const lookup = callHelper(MAP_LOOKUP_ELEM);
+      return (key: number) => Number(BigInt.asUintN(32, lookup(handle, BigInt(key), 0n, 0n, 0n)));
+    },
+  });
   const values: Record<string, unknown> = {};
   for (const [k, v] of o.mapValues ?? []) values[String(k)] = BigInt.asIntN(64, v);
   return {
-    imports: { bpf_helpers: bpfHelpers, env: envImports, bpf_maps: maps, bpf_map_values: values },
+    imports: { bpf_helpers: bpfHelpers, bpf_map_lookup: mapLookups, env: envImports, bpf_maps: maps, bpf_map_values: values },
     bind(exports) { pcGlobal = exports[PC_EXPORT] as { value: number } | undefined; },
   };
 }
@@ -128,8 +154,22 @@ export function runExport(fn: unknown, ...args: bigint[]): bigint {
   try {
     return u64((fn as (...a: bigint[]) => bigint)(...args.map((a) => BigInt.asIntN(64, a))));
   } catch (e) {
-    if (e instanceof ProgramStop) return e.r0;
-    if (e instanceof PacketExit) return 0n;
-    throw e;
+    return stopped(e);
   }
+}
+
+/** `runExport` for the common case: one argument, the context address (below 2^63). */
+export function runExport1(fn: (ctx: bigint) => bigint, ctx: bigint): bigint {
+  try {
+    return u64(fn(ctx));
+  } catch (e) {
+    return stopped(e);
+  }
+}
+
+/** The result of a run that threw: an early stop's r0, or the error again. */
+function stopped(e: unknown): bigint {
+  if (e instanceof ProgramStop) return e.r0;
+  if (e instanceof PacketExit) return 0n;
+  throw e;
 }

@@ -24,7 +24,7 @@
 
 import { assert, unreachable } from '../diag/errors.js';
 import type { Func, InstData } from '../ir/func.js';
-import { terminatorOf } from '../ir/func.js';
+import { constantMapOf, terminatorOf } from '../ir/func.js';
 import { OPS } from '../ir/ops.js';
 import type { Block, FuncRef, Type, Value } from '../ir/types.js';
 import { memSize } from '../ir/types.js';
@@ -39,12 +39,24 @@ import { emitStructured, type StructureStats } from './structure.js';
 /** Fault kinds passed to `env.fault` (see `docs/abi.md`). */
 export const FaultKind = { load: 0, store: 1, atomic: 2, callDepth: 3, trap: 4, budget: 5 } as const;
 
+const MAP_LOOKUP_ELEM = 1;
+
+/** The map of a `bpf_map_lookup_elem` call through a constant map reference, when the module is verified. */
+export function lookupMapOf(fn: Func, inst: InstData, verified: boolean): number | undefined {
+  if (!verified || inst.op !== 'call_helper' || inst.helper !== MAP_LOOKUP_ELEM || inst.args.length < 2) return undefined;
+  return constantMapOf(fn, inst.args[0]!);
+}
+
 /** Indices of the module-level items a function body refers to. */
 export interface ModuleEnv {
   /** Wasm function index of an IR function. */
   funcIndex(ref: FuncRef): number;
   /** Wasm function index of the import of helper `id`. */
   helper(id: number): number;
+  /** Wasm function index of `bpf_map_lookup.<k>`, map `k`'s own lookup import. */
+  mapLookup(k: number): number;
+  /** The module is compiled with the verifier's proofs. */
+  readonly verified: boolean;
   /** Global holding map `k`'s handle. */
   mapGlobal(k: number): number;
   /** Global holding the address of map `k`'s value (global data). */
@@ -305,13 +317,24 @@ export function lowerFunc(fn: Func, env: ModuleEnv): LoweredFunc {
         emitCmpxchg(c, t, p, a(1), a(2), valueLocal(inst.result!));
         break;
       }
-      case 'call_helper':
+      case 'call_helper': {
+        const k = lookupMapOf(fn, inst, env.verified);
+        if (k !== undefined) {
+          // bpf_map_lookup_elem(&map, key): the map's own import, 32-bit key address in and value address out
+          c.localGet(valueLocal(inst.args[1]!)).op(W.i32_wrap_i64);
+          setPc(c, inst);
+          c.call(env.mapLookup(k)).op(W.i64_extend_i32_u);
+          c.localSet(valueLocal(inst.result!));
+          emitCacheReset(c, env);
+          return;
+        }
         callArgs(c, inst.args, 5);
         setPc(c, inst);
         c.call(env.helper(inst.helper!));
         c.localSet(valueLocal(inst.result!));
         emitCacheReset(c, env);
         return;
+      }
       case 'call_indirect':
         assert(env.callx >= 0, 'callx without its import');
         callArgs(c, inst.args, 6);

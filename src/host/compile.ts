@@ -17,6 +17,7 @@ import type { BpfObject, ProgramSpec } from '../elf/types.js';
 import { compilePrograms, type CompileProgram, type CompileStats } from '../emit-wasm/compile.js';
 import type { Module } from '../ir/func.js';
 import { lift } from '../lift/index.js';
+import type { MapShape } from '../opt/context.js';
 import { runPipeline } from '../opt/pipeline.js';
 
 /** How to compile. */
@@ -31,6 +32,11 @@ export interface CompileSettings {
   readonly dumpAfter?: readonly string[];
   /** Receives IR dumps. */
   readonly dump?: (title: string, text: string) => void;
+  /**
+   * The object's maps: with verifier facts, array lookups by a constant map
+   * compile to address arithmetic (`src/opt/inline-map-lookups.ts`).
+   */
+  readonly maps?: readonly MapShape[];
 }
 
 /** One program's IR, lifted and optimised; the entry takes `entryArgs` registers (default 1, the context). */
@@ -45,6 +51,7 @@ export function programIR(prog: ProgramSpec, settings: CompileSettings = {}, ent
     ...(settings.checkIR !== undefined ? { checkIR: settings.checkIR } : {}),
     ...(settings.dumpAfter !== undefined ? { dumpAfter: settings.dumpAfter } : {}),
     ...(settings.dump !== undefined ? { dump: (title: string, text: string) => settings.dump!(`${prog.name}: ${title}`, text) } : {}),
+    context: { ...(settings.maps !== undefined ? { maps: settings.maps } : {}), verified: facts !== undefined },
   });
   return lifted.module;
 }
@@ -60,7 +67,7 @@ export interface CompiledObject {
 /** Compile some programs of an object (default: all) into one module with the ABI sections. */
 export function compileObject(object: BpfObject, programs: readonly ProgramSpec[] = object.programs, settings: CompileSettings = {}): CompiledObject {
   const parts: CompileProgram[] = programs.map((prog) => ({
-    ir: programIR(prog, settings),
+    ir: programIR(prog, { maps: object.maps, ...settings }),
     name: prog.name,
     section: prog.section,
     type: prog.type,

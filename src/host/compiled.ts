@@ -120,7 +120,7 @@ export function compiledBackend(module: WasmModule, abi: AbiInfo, name = 'compil
       const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
       const options: AbiImportOptions = {
         memory: instance.memory, wasmMemory: instance.memory.wasm, stackTop: stack.start + stack.size,
-        helpers: instance.helpers, mapHandles, mapValues,
+        helpers: instance.helpers, mapHandles, mapValues, mapLookup: (k) => instance.directLookup(k),
       };
       const glue = abiImports(options);
       let fn: unknown;

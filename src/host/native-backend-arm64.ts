@@ -134,7 +134,7 @@ export function arm64Backend(settings: CompileSettings = {}, name = 'arm64'): Ba
       const where = { section: prog.section, program: prog.name };
       const located = (err: unknown): unknown => (err as { within?: (l: object) => Error }).within?.(where) ?? err;
       try {
-        const ir = programIR(prog, settings, loadOptions.entryArgs ?? 1);
+        const ir = programIR(prog, { maps: instance.object.maps, ...settings }, loadOptions.entryArgs ?? 1);
         const { handles: mapHandles, values: mapValues } = instance.mapAddresses();
         const compiled = compileArm64(ir, { mapHandles, mapValues });
         const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);

@@ -37,7 +37,7 @@ class PacketExit {}
 
 /** Compile a program of `instance` to x86-64 code, resolving its maps through the instance. */
 export function compileProgramX86(prog: ProgramSpec, instance: Instance, settings: CompileSettings = {}, entryArgs = 1, checks = true, frameLimit?: number, allocatable?: readonly number[]): X86Code {
-  const ir = programIR(prog, settings, entryArgs);
+  const ir = programIR(prog, { maps: instance.object.maps, ...settings }, entryArgs);
   return compileX86(ir, {
     checks,
     ...(allocatable !== undefined ? { allocatable } : {}),

@@ -6,7 +6,7 @@
  */
 
 import { compilePrograms } from '../emit-wasm/compile.js';
-import { abiImports, runExport, type AbiImportOptions } from '../emit-wasm/imports.js';
+import { abiImports, runExport, runExport1, type AbiImportOptions } from '../emit-wasm/imports.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import { instantiate } from '../util/wasm-api.js';
 import type { Backend } from './backend.js';
@@ -33,7 +33,7 @@ export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Back
           const v = verifyObjectProgram(instance.object, prog);
           if (v.verdict === 'accepted') facts = new Map([[prog.name, v.facts]]);
         }
-        const ir = programIR(prog, { ...settings, ...(facts !== undefined ? { facts } : {}) }, loadOptions.entryArgs ?? 1);
+        const ir = programIR(prog, { maps: instance.object.maps, ...settings, ...(facts !== undefined ? { facts } : {}) }, loadOptions.entryArgs ?? 1);
         const verified = facts?.has(prog.name) === true;
         const { bytes } = compilePrograms([{ ir, name: 'prog', section: prog.section, type: prog.type }], {
           maps: instance.object.maps, license: instance.object.license, verified,
@@ -42,19 +42,23 @@ export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Back
         const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
         const options: AbiImportOptions = {
           memory: instance.memory, wasmMemory: instance.memory.wasm, stackTop: stack.start + stack.size,
-          helpers: instance.helpers, mapHandles, mapValues,
+          helpers: instance.helpers, mapHandles, mapValues, mapLookup: (k) => instance.directLookup(k),
         };
         const glue = abiImports(options);
         const inst = instantiate(bytes, glue.imports);
         glue.bind(inst.exports);
-        const entry = inst.exports.prog;
+        const entry = inst.exports.prog as (ctx: bigint) => bigint;
+        // the context's address as the export takes it, converted once per address
+        let lastCtx = -1;
+        let ctxArg = 0n;
         return {
           dispose() { instance.memory.unmap(stack); },
           run(ctx, packet, more = []) {
             options.ctx = ctx;
             options.packet = packet;
+            if (ctx !== lastCtx) { lastCtx = ctx; ctxArg = BigInt(ctx); }
             try {
-              return { r0: runExport(entry, BigInt(ctx), ...more) };
+              return { r0: more.length === 0 ? runExport1(entry, ctxArg) : runExport(entry, ctxArg, ...more) };
             } catch (err) {
               throw located(err);
             }

@@ -293,3 +293,14 @@ export function dropResult(fn: Func, inst: Inst): void {
   const r = fn.insts[inst]!.result;
   if (r !== undefined) fn.values[r]!.def = { kind: 'none' };
 }
+
+/** The map a value names when it is a constant map reference (`map_addr`, through copies). */
+export function constantMapOf(fn: Func, v: Value): number | undefined {
+  for (;;) {
+    const d = fn.values[v]!.def;
+    if (d.kind !== 'inst') return undefined;
+    const inst = fn.insts[d.inst]!;
+    if (inst.op === 'copy') { v = inst.args[0]!; continue; }
+    return inst.op === 'map_addr' ? inst.map : undefined;
+  }
+}

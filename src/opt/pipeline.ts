@@ -21,7 +21,9 @@ import { eliminateBoundsChecks } from './eliminate-bounds-checks.js';
 import { eliminateCommonSubexpressions } from './eliminate-common-subexpressions.js';
 import { eliminateDeadCode } from './eliminate-dead-code.js';
 import { eliminateZext } from './eliminate-zext.js';
+import type { PassContext } from './context.js';
 import { foldBranches } from './fold-branches.js';
+import { inlineMapLookups } from './inline-map-lookups.js';
 import { foldConstants } from './fold-constants.js';
 import { propagateCopies } from './propagate-copies.js';
 import { simplifyCfg } from './simplify-cfg.js';
@@ -30,7 +32,7 @@ import { simplifyCfg } from './simplify-cfg.js';
 export interface Pass {
   /** Name used by `--dump-ir=after-NAME` and in messages. */
   readonly name: string;
-  readonly run: (fn: Func) => void;
+  readonly run: (fn: Func, ctx: PassContext) => void;
   /** Runs at every level, `-O0` included. */
   readonly required: boolean;
   /** Lowest level that runs it (required passes: 0). */
@@ -41,6 +43,7 @@ export interface Pass {
 
 /** The pass table, in running order. A name may appear twice (a second round). */
 export const PASSES: readonly Pass[] = [
+  { name: 'inline-map-lookups', run: inlineMapLookups, required: false, level: 1, doc: 'array lookups by constant maps become address arithmetic' },
   { name: 'fold-constants', run: foldConstants, required: false, level: 1, doc: 'constant folding and propagation' },
   { name: 'propagate-copies', run: propagateCopies, required: false, level: 1, doc: 'copy propagation and trivial block parameters' },
   { name: 'fold-branches', run: foldBranches, required: false, level: 1, doc: 'branches on constants become jumps' },
@@ -56,6 +59,7 @@ export const PASSES: readonly Pass[] = [
 
 /** "a before b": every run of `a` precedes the last run of `b` and the first run of `b` follows some run of `a`. */
 export const ORDER: readonly (readonly [string, string])[] = [
+  ['inline-map-lookups', 'fold-constants'],
   ['fold-constants', 'fold-branches'],
   ['fold-branches', 'simplify-cfg'],
   ['propagate-copies', 'eliminate-dead-code'],
@@ -93,6 +97,8 @@ export interface PipelineOptions {
   readonly dumpAfter?: readonly string[];
   /** Receives dumps: a title and the function's text. */
   readonly dump?: (title: string, text: string) => void;
+  /** What passes may know of the program's maps and verdict. */
+  readonly context?: PassContext;
 }
 
 /** The names of known passes, for `--dump-ir=after-NAME` validation. */
@@ -126,7 +132,7 @@ export function runPipeline(mod: Module, options: PipelineOptions = {}): void {
     if (options.checkIR === true) verify(fn, mod, 'lift');
     if (dumpAfter.has('lift') || dumpAfter.has('all')) options.dump?.(`lift f${index}`, printFunc(fn, index));
     for (const pass of passes) {
-      pass.run(fn);
+      pass.run(fn, options.context ?? {});
       if (options.checkIR === true) verify(fn, mod, pass.name);
       if (dumpAfter.has(pass.name) || dumpAfter.has('all')) options.dump?.(`after ${pass.name} f${index}`, printFunc(fn, index));
     }

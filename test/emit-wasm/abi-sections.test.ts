@@ -1,6 +1,6 @@
 /** @file The ABI custom sections: written by `compilePrograms`, read back by `readAbiSections`, and rejected when malformed. */
 import t from 'tap';
-import { readAbiSections, writeAbiSections, customSections, AbiSection, type AbiInfo } from '../../src/emit-wasm/abi-sections.js';
+import { readAbiSections, writeAbiSections, customSections, AbiSection, ABI_VERSION, type AbiInfo } from '../../src/emit-wasm/abi-sections.js';
 import { compilePrograms } from '../../src/emit-wasm/compile.js';
 import { ModuleBuilder } from '../../src/emit-wasm/module.js';
 import { parseModule } from '../../src/ir/parse.js';
@@ -45,7 +45,7 @@ t.test('round trip through a compiled module', async (t) => {
   const { bytes } = compilePrograms([{ ir, section: 'xdp', type: 6, expectedAttachType: 37, attachTo: 'eth0' }], info);
   t.equal(await validateWasm(bytes), undefined);
   const back = readAbiSections(bytes);
-  t.equal(back.version, 1);
+  t.equal(back.version, ABI_VERSION);
   t.equal(back.producer, 'test');
   t.equal(back.license, 'Dual BSD/GPL');
   t.same(back.maps, info.maps);
@@ -68,7 +68,7 @@ t.test('malformed and foreign modules are diagnostics', async (t) => {
   t.equal(code(() => readAbiSections(plain)), 'WASM_ABI_MISSING');
   // A future version.
   const m = new ModuleBuilder();
-  for (const s of writeAbiSections(info)) m.addCustom(s.name, s.name === AbiSection.abi ? Uint8Array.of(2, 0) : s.bytes);
+  for (const s of writeAbiSections(info)) m.addCustom(s.name, s.name === AbiSection.abi ? Uint8Array.of(ABI_VERSION + 1, 0) : s.bytes);
   t.equal(code(() => readAbiSections(m.build())), 'WASM_ABI_VERSION');
   // Every truncation of every section is rejected with a diagnostic, never an exception of another kind.
   const sections = writeAbiSections(info);

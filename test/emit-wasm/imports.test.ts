@@ -15,7 +15,7 @@ import { instantiate } from './wasm-api.js';
 
 interface Run { r0?: bigint; code?: string; pc?: number; seen: string[] }
 
-function runIr(text: string, opts: { helpers?: Map<number, HelperFn>; packet?: Uint8Array; verified?: boolean; loopBudget?: number } = {}): Run {
+function runIr(text: string, opts: { helpers?: Map<number, HelperFn>; packet?: Uint8Array; verified?: boolean; loopBudget?: number; mapLookup?: (k: number) => ((key: number) => number) | undefined } = {}): Run {
   const ir = parseModule(text);
   const bytes = compileModule(ir, { name: 'p', ...(opts.verified !== undefined ? { verified: opts.verified } : {}), ...(opts.loopBudget !== undefined ? { loopBudget: opts.loopBudget } : {}) });
   const memory = new LinearMemory();
@@ -33,6 +33,7 @@ function runIr(text: string, opts: { helpers?: Map<number, HelperFn>; packet?: U
     memory, wasmMemory: memory.wasm, stackTop: stack.start + stack.size, helpers: opts.helpers ?? new Map(), ctx: ctx.start,
     mapHandles: new Map([[0, 0xdead0000n]]), mapValues: new Map([[1, BigInt(ro.start)]]),
     ...(packet !== undefined ? { packet } : {}),
+    ...(opts.mapLookup !== undefined ? { mapLookup: opts.mapLookup } : {}),
   });
   const inst = instantiate(bytes, glue.imports);
   glue.bind(inst.exports);
@@ -158,4 +159,26 @@ b0(v0: i64):
 }
 `);
   t.same([trap.code, trap.pc], ['RUN_FELL_OFF', 5]);
+});
+
+t.test('a verified lookup by a constant map: its own import, or helper 1 when the host has none', async (t) => {
+  const ir = `module entry f0 helpers [1] maps [0]
+func f0 "p" {
+b0(v0: i64):
+  v1 = map_addr 0
+  v2 = call_helper 1 (v1, v0) @4
+  ret v2
+}
+`;
+  const seen: string[] = [];
+  const helpers = new Map<number, HelperFn>([[1, (_env, r1, r2) => { seen.push(`helper ${r1.toString(16)} ${r2.toString(16)}`); return r2 + 16n; }]]);
+  const viaHelper = runIr(ir, { helpers, verified: true });
+  const direct = runIr(ir, { helpers, verified: true, mapLookup: (k) => (k === 0 ? (key) => { seen.push(`direct ${key.toString(16)}`); return key + 16; } : undefined) });
+  t.ok(viaHelper.r0 !== undefined && viaHelper.r0 === direct.r0, 'both give the same address');
+  t.match(seen[0], /^helper dead0000 [0-9a-f]+$/, 'without a direct lookup the map handle reaches helper 1');
+  t.match(seen[1], /^direct [0-9a-f]+$/, 'the host\'s direct lookup is called, not the helper');
+  t.equal(seen.length, 2);
+  const unverified = runIr(ir, { helpers, mapLookup: () => (() => 0) });
+  t.equal(unverified.r0, viaHelper.r0, 'an unverified module always calls helper 1');
+  t.match(seen[2], /^helper /);
 });

@@ -3,7 +3,11 @@
  *
  * Every element exists from creation, zero-filled, and lives at a fixed
  * address: index `i` at `base + i * round_up(value_size, 8)`. A per-CPU array
- * keeps `nCpus` such slots per index, index-major. Iteration is index order.
+ * keeps one such array per CPU, CPU-major (CPU `c`'s copy of index `i` at
+ * `base + (c * max_entries + i) * round_up(value_size, 8)`), so a CPU's
+ * values have the plain array's layout from its own base: the compiled
+ * lookup (`src/opt/inline-map-lookups.ts`) relies on it. Iteration is index
+ * order.
  */
 
 import type { Memory } from '../../abi/memory.js';
@@ -41,7 +45,7 @@ export class ArrayMap extends MapBase {
 
   /** Address of `index` on `cpu` (no bounds check). */
   addressOf(index: number, cpu: number): number {
-    return this.base + (this.percpu ? index * this.nCpus + cpu : index) * this.elemSize;
+    return this.base + (this.percpu ? cpu * this.maxEntries + index : index) * this.elemSize;
   }
 
   override lookup(key: Uint8Array, cpu: number): number | undefined {
@@ -54,7 +58,7 @@ export class ArrayMap extends MapBase {
   lookupAt(bytes: Uint8Array, keyAddr: number, cpu: number): number | undefined {
     const i = (bytes[keyAddr]! | (bytes[keyAddr + 1]! << 8) | (bytes[keyAddr + 2]! << 16) | (bytes[keyAddr + 3]! << 24)) >>> 0;
     if (i >= this.maxEntries) return undefined;
-    return this.base + (this.percpu ? i * this.nCpus + cpu : i) * this.elemSize;
+    return this.base + (this.percpu ? cpu * this.maxEntries + i : i) * this.elemSize;
   }
 
   override update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {

@@ -1,0 +1,21 @@
+/**
+ * @file What a pass may know beyond its function: the program's maps (by
+ * the map index `map_addr` names) and whether the verifier accepted it.
+ * Passes that need neither ignore it.
+ */
+
+/** The parts of a map definition passes use. */
+export interface MapShape {
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+}
+
+/** Context shared by every pass of one pipeline run. */
+export interface PassContext {
+  /** The object's maps by index; absent: nothing is known about them. */
+  readonly maps?: readonly MapShape[];
+  /** The verifier accepted the program: helper arguments are proven valid. */
+  readonly verified?: boolean;
+}
