@@ -318,14 +318,19 @@ export interface MapInfo {
 export function objGetInfo(fd: number, size = 256): Uint8Array | number {
   const n = need();
   return withScratch(n, [ATTR_SIZE, size], ([attr, info]) => {
-    const v = new DataView(attr!.bytes.buffer);
-    v.setUint32(0, fd, true);
-    v.setUint32(4, size, true);
-    v.setBigUint64(8, info!.addr, true);
-    const r = bpf(n, BpfCmd.OBJ_GET_INFO_BY_FD, attr!);
-    if (r < 0) return r;
-    return info!.bytes.slice(0, v.getUint32(4, true));
+    const r = getInfo(n, attr!, info!, fd, size);
+    return r < 0 ? r : info!.bytes.slice(0, r);
   });
+}
+
+/** `BPF_OBJ_GET_INFO_BY_FD` of `fd` into `info` (`size` bytes): the length the kernel filled in, or `-errno`. */
+function getInfo(n: Native, attr: Scratch, info: Scratch, fd: number, size: number): number {
+  const v = new DataView(attr.bytes.buffer);
+  v.setUint32(0, fd, true);
+  v.setUint32(4, size, true);
+  v.setBigUint64(8, info.addr, true);
+  const r = bpf(n, BpfCmd.OBJ_GET_INFO_BY_FD, attr);
+  return r < 0 ? r : v.getUint32(4, true);
 }
 
 /** A map's info, decoded from `objGetInfo`, or `-errno`. */
@@ -333,12 +338,83 @@ export function mapInfo(fd: number): MapInfo | number {
   const b = objGetInfo(fd, 88);
   if (typeof b === 'number') return b;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const nameBytes = b.subarray(24, 40);
-  const end = nameBytes.indexOf(0);
   return {
     type: v.getUint32(0, true), id: v.getUint32(4, true), keySize: v.getUint32(8, true),
     valueSize: v.getUint32(12, true), maxEntries: v.getUint32(16, true), flags: v.getUint32(20, true),
-    name: new TextDecoder().decode(nameBytes.subarray(0, end < 0 ? 16 : end)),
+    name: objName(b.subarray(24, 40)),
+  };
+}
+
+/** A NUL-padded `BPF_OBJ_NAME_LEN` name. */
+function objName(b: Uint8Array): string {
+  const end = b.indexOf(0);
+  return new TextDecoder().decode(b.subarray(0, end < 0 ? b.length : end));
+}
+
+/** What `BPF_OBJ_GET_INFO_BY_FD` tells about a program (`struct bpf_prog_info`). */
+export interface ProgInfo {
+  readonly type: number;
+  readonly id: number;
+  readonly name: string;
+  /** Bytes of JIT-compiled code, all functions together (0 when the JIT is off). */
+  readonly jitedProgLen: number;
+  /** Bytes of the program as the verifier rewrote it. */
+  readonly xlatedProgLen: number;
+  /** Instructions the verifier processed. */
+  readonly verifiedInsns: number;
+  /** The JIT image (functions one after the other, as the kernel copies them), when asked for and shown. */
+  readonly jitedImage?: Uint8Array;
+  /** Byte length of each function's image, when the image was asked for. */
+  readonly jitedFuncLens?: readonly number[];
+}
+
+/** `sizeof(struct bpf_prog_info)` in the UAPI this reads (up to `attach_btf_id` and its padding). */
+const PROG_INFO_SIZE = 232;
+/** `struct bpf_prog_info` offsets. */
+const PI = {
+  type: 0, id: 4, jitedProgLen: 16, xlatedProgLen: 20, jitedProgInsns: 24, name: 64,
+  nrJitedFuncLens: 108, jitedFuncLens: 120, verifiedInsns: 216,
+} as const;
+
+/**
+ * A program's info, or `-errno`. With `withImage`, a second call fetches the
+ * JIT image into a buffer of `jited_prog_len` bytes and the per-function
+ * lengths; the image is left out when the kernel hides it (`bpf_dump_raw_ok`:
+ * without `CAP_SYS_ADMIN` or under `kernel.kptr_restrict`).
+ */
+export function progInfo(fd: number, withImage = false): ProgInfo | number {
+  const n = need();
+  const call = (len: number, funcs: number): { bytes: Uint8Array; image?: Uint8Array; lens?: number[] } | number =>
+    withScratch(n, [ATTR_SIZE, PROG_INFO_SIZE, len, funcs * 4], ([attr, info, image, lens]) => {
+      const iv = new DataView(info!.bytes.buffer, info!.bytes.byteOffset, PROG_INFO_SIZE);
+      if (len > 0) {
+        iv.setUint32(PI.jitedProgLen, len, true);
+        iv.setBigUint64(PI.jitedProgInsns, image!.addr, true);
+        iv.setUint32(PI.nrJitedFuncLens, funcs, true);
+        iv.setBigUint64(PI.jitedFuncLens, lens!.addr, true);
+      }
+      const r = getInfo(n, attr!, info!, fd, PROG_INFO_SIZE);
+      if (r < 0) return r;
+      const bytes = info!.bytes.slice(0, PROG_INFO_SIZE);
+      if (len === 0 || iv.getBigUint64(PI.jitedProgInsns, true) === 0n) return { bytes };
+      const lv = new DataView(lens!.bytes.buffer, lens!.bytes.byteOffset, funcs * 4);
+      const got = Math.min(funcs, iv.getUint32(PI.nrJitedFuncLens, true));
+      return {
+        bytes, image: image!.bytes.slice(0, Math.min(len, iv.getUint32(PI.jitedProgLen, true))),
+        lens: Array.from({ length: got }, (_, k) => lv.getUint32(4 * k, true)),
+      };
+    });
+  const first = call(0, 0);
+  if (typeof first === 'number') return first;
+  const fv = new DataView(first.bytes.buffer);
+  const jitedProgLen = fv.getUint32(PI.jitedProgLen, true);
+  const funcs = Math.max(1, fv.getUint32(PI.nrJitedFuncLens, true));
+  const second = withImage && jitedProgLen > 0 ? call(jitedProgLen, funcs) : undefined;
+  if (typeof second === 'number') return second;
+  return {
+    type: fv.getUint32(PI.type, true), id: fv.getUint32(PI.id, true), name: objName(first.bytes.subarray(PI.name, PI.name + 16)),
+    jitedProgLen, xlatedProgLen: fv.getUint32(PI.xlatedProgLen, true), verifiedInsns: fv.getUint32(PI.verifiedInsns, true),
+    ...(second?.image !== undefined ? { jitedImage: second.image, jitedFuncLens: second.lens ?? [] } : {}),
   };
 }
 

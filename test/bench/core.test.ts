@@ -127,7 +127,7 @@ t.test('benchProgram: rows, unavailable and failing contenders, progress, ratios
 t.test('host backends as contenders agree with testRun on every program of the suite', async (t) => {
   let now = 0n;
   const clock = (): bigint => (now += 1_000_000n);
-  for (const name of ['checksum', 'hash', 'parser', 'calls', 'counter', 'trivial']) {
+  for (const name of ['checksum', 'hash', 'parser', 'calls', 'counter', 'ringbuf', 'trivial']) {
     const object = loadObject(new Uint8Array(readFileSync(`${root}bench/progs/${name}.o`)), { file: `${name}.o` });
     for (const prog of object.programs) {
       for (const data of [tcpPacket(400), udpPacket(64)]) {

@@ -4,11 +4,14 @@
  * the kernel through `BPF_PROG_TEST_RUN`, or a native driver. Backends are
  * wrapped here: the instance and context are built once, `backend.load` is
  * timed as the compile time, and a batch calls `Executable.run` in a loop.
+ * Every contender empties the program's ring buffers before a batch, as a
+ * consumer keeping up would, so that output does not turn into drops.
  */
 
 import type { ProgramSpec } from '../../elf/types.js';
 import type { Backend } from '../backend.js';
 import type { Instance } from '../instance.js';
+import { RingbufMap } from '../maps/ringbuf.js';
 import { setupRun } from './context.js';
 import type { Batch, Clock } from './measure.js';
 
@@ -39,6 +42,11 @@ export interface Contender {
   prepare(input: BenchInput, clock: Clock): Prepared;
 }
 
+/** Empty every ring buffer of `instance` (the consumer position moves up to the producer's). */
+export function drainRingbufs(instance: Instance): void {
+  for (const m of instance.mapList) if (m instanceof RingbufMap) m.consumerPos = m.producerPos;
+}
+
 /** A host backend as a contender; `makeInstance` builds a fresh instance (maps preloaded) per input. */
 export function backendContender(backend: Backend, prog: ProgramSpec, makeInstance: () => Instance): Contender {
   return {
@@ -53,6 +61,7 @@ export function backendContender(backend: Backend, prog: ProgramSpec, makeInstan
       const first = exe.run(ctx, packet);
       setup.reset();
       const batch: Batch = (n) => {
+        drainRingbufs(instance);
         let r0 = 0n;
         for (let i = 0; i < n; i++) r0 = exe.run(ctx, packet).r0;
         return { r0 };

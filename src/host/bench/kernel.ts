@@ -16,6 +16,7 @@ import { encode, type Insn } from '../../isa/insn.js';
 import { LddwSrc } from '../../isa/opcodes.js';
 import type { Instance } from '../instance.js';
 import type { Contender } from './contender.js';
+import type { Clock } from './measure.js';
 
 /** The `bpf()` commands the kernel contender needs (the shape of `runtimes/node/bpf-syscall.ts`). */
 export interface KernelBpf {
@@ -25,7 +26,34 @@ export interface KernelBpf {
   progLoad(a: { type: number; insns: Uint8Array; license?: string; logLevel?: number; name?: string; expectedAttachType?: number }): { fd: number; log: string };
   progTestRun(fd: number, a: { data?: Uint8Array; repeat?: number }): { err: number; retval: number; duration: number };
   close(fd: number): void;
+  /** A shared mapping of a map's pages (ring buffers), or `-errno`. */
+  mapMmap?(fd: number, length: number, offset: number, writable: boolean): MapMapping | number;
+  /** `BPF_OBJ_GET_INFO_BY_FD` on a program, with its JIT image (`runtimes/node/bpf-syscall.ts` `progInfo`). */
+  progInfo?(fd: number, withImage?: boolean): KernelProgInfo | number;
 }
+
+/** A mapping of a map's memory, live. */
+export interface MapMapping {
+  readonly bytes: Uint8Array;
+  unmap(): void;
+}
+
+/** What the kernel says about a loaded program (`struct bpf_prog_info`). */
+export interface KernelProgInfo {
+  /** Bytes of JIT-compiled code, all functions (0: the JIT is off). */
+  readonly jitedProgLen: number;
+  /** Bytes of the program after the verifier's rewrites. */
+  readonly xlatedProgLen: number;
+  /** The JIT image, functions one after the other, when asked for and the kernel shows it. */
+  readonly jitedImage?: Uint8Array;
+  /** Byte length of each function's image. */
+  readonly jitedFuncLens?: readonly number[];
+  /** Instructions the verifier processed. */
+  readonly verifiedInsns: number;
+}
+
+/** A memory page, as `mmap` offsets of a ring buffer count them. */
+const PAGE = 4096;
 
 /** Map types whose contents are copied key by key from the host instance. */
 const COPIED = new Set<number>([MapType.HASH, MapType.ARRAY, MapType.LPM_TRIE, MapType.LRU_HASH]);
@@ -56,55 +84,166 @@ function copyMaps(bpf: KernelBpf, instance: Instance, fds: readonly number[]): v
   });
 }
 
+/** `EINTR`: `BPF_PROG_TEST_RUN` gives up on a long `repeat` when a signal is pending (net/bpf/test_run.c). */
+export const EINTR = 4;
+/** Most `EINTR`s one batch tolerates before it fails. */
+const MAX_EINTR = 12;
+/** After this many `EINTR`s in a row, the repeat count is cut by four. */
+const EINTR_BEFORE_SHRINK = 2;
+
+/**
+ * `BPF_PROG_TEST_RUN` `n` times, in as few calls as `repeat` (a u32) allows.
+ * A call interrupted by a pending signal (`EINTR`, which the kernel returns
+ * mid-run without a result) is retried, with a smaller `repeat` when it keeps
+ * happening; the figures of the completed calls are summed.
+ */
+export function testRunRepeated(bpf: KernelBpf, fd: number, data: Uint8Array, n: number): { r0: bigint; ns: number } {
+  let chunk = Math.max(1, Math.min(n, 0xffffffff));
+  let done = 0;
+  let ns = 0;
+  let retval = 0;
+  let interrupted = 0;
+  let inRow = 0;
+  while (done < n) {
+    const k = Math.min(chunk, n - done);
+    const r = bpf.progTestRun(fd, { data, repeat: k });
+    if (r.err === -EINTR) {
+      interrupted++;
+      inRow++;
+      if (interrupted > MAX_EINTR) throw new Error(`BPF_PROG_TEST_RUN interrupted (errno ${EINTR}) ${interrupted} times, last with repeat ${k}`);
+      if (inRow >= EINTR_BEFORE_SHRINK) { chunk = Math.max(1, Math.ceil(chunk / 4)); inRow = 0; }
+      continue;
+    }
+    if (r.err < 0) throw new Error(`BPF_PROG_TEST_RUN failed with errno ${-r.err}`);
+    inRow = 0;
+    // `duration` is the mean ns per run of this call.
+    ns += r.duration * k;
+    done += k;
+    retval = r.retval;
+  }
+  return { r0: BigInt(retval >>> 0), ns };
+}
+
+/** A program loaded into the kernel with its maps. */
+export interface KernelProgram {
+  readonly progFd: number;
+  /** Map fds, by the object's map index. */
+  readonly mapFds: readonly number[];
+  /** Time `BPF_PROG_LOAD` took (verifier and JIT), ns by `clock`. */
+  readonly compileNs: number;
+  /** Close every fd. */
+  close(): void;
+}
+
+/**
+ * Create `instance`'s maps in the kernel (contents copied), patch `prog`'s
+ * map references and load it. Failures throw an `Error` saying which call
+ * failed, with the verifier's last words for a rejected program.
+ */
+export function loadIntoKernel(bpf: KernelBpf, prog: ProgramSpec, instance: Instance, clock: Clock): KernelProgram {
+  const fds: number[] = [];
+  const closeAll = (): void => { for (const fd of fds) if (fd >= 0) bpf.close(fd); };
+  for (const m of instance.object.maps) {
+    const fd = bpf.mapCreate({
+      type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
+      ...(m.mapExtra !== undefined ? { mapExtra: m.mapExtra } : {}), name: m.name.replace(/[^A-Za-z0-9_.]/g, '_'),
+    });
+    if (fd < 0) { closeAll(); throw new Error(`BPF_MAP_CREATE "${m.name}" failed with errno ${-fd}`); }
+    fds.push(fd);
+  }
+  copyMaps(bpf, instance, fds);
+  const mapFds = [...fds];
+  const t0 = clock();
+  const loaded = bpf.progLoad({
+    type: prog.type, insns: encode(patchMapFds(prog.insns, fds)), license: instance.object.license || 'GPL',
+    name: prog.name.slice(0, 15), logLevel: 0,
+    ...(prog.expectedAttachType !== undefined ? { expectedAttachType: prog.expectedAttachType } : {}),
+  });
+  const compileNs = Number(clock() - t0);
+  if (loaded.fd < 0) {
+    const again = bpf.progLoad({ type: prog.type, insns: encode(patchMapFds(prog.insns, fds)), license: 'GPL', logLevel: 1 });
+    if (again.fd >= 0) bpf.close(again.fd);
+    closeAll();
+    const last = again.log.trim().split('\n').slice(-2).join(' / ');
+    throw new Error(`BPF_PROG_LOAD failed with errno ${-loaded.fd}${last ? `: ${last}` : ''}`);
+  }
+  fds.push(loaded.fd);
+  return { progFd: loaded.fd, mapFds, compileNs, close: closeAll };
+}
+
+/** Why `bpf` cannot be used, or undefined when it can. */
+export function kernelUnavailable(bpf: KernelBpf | undefined, whyNot: string | undefined): string | undefined {
+  const probe = bpf === undefined ? { ok: false, reason: whyNot ?? 'no bpf() wrapper' } : bpf.available();
+  return probe.ok ? undefined : probe.reason;
+}
+
 /**
  * The kernel contender for `prog`; `makeInstance` gives the host instance
  * whose map contents are copied in. Unavailable, with the reason, where
- * `bpf()` does not work.
+ * `bpf()` does not work. Ring buffers are emptied before every batch
+ * (`ringbufDrainers`), as a consumer keeping up would.
  */
 export function kernelContender(bpf: KernelBpf | undefined, whyNot: string | undefined, prog: ProgramSpec, makeInstance: () => Instance): Contender {
-  const probe = bpf === undefined ? { ok: false, reason: whyNot ?? 'no bpf() wrapper' } : bpf.available();
-  if (bpf === undefined || !probe.ok) return { name: 'kernel', unavailable: probe.reason, prepare() { throw new Error(probe.reason); } };
+  const why = kernelUnavailable(bpf, whyNot);
+  if (bpf === undefined || why !== undefined) return { name: 'kernel', unavailable: why ?? 'no bpf() wrapper', prepare() { throw new Error(why); } };
   return {
     name: 'kernel',
     prepare(input, clock) {
       const instance = makeInstance();
-      const fds: number[] = [];
-      const closeAll = (): void => { for (const fd of fds) if (fd >= 0) bpf.close(fd); };
-      for (const m of instance.object.maps) {
-        const fd = bpf.mapCreate({
-          type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
-          ...(m.mapExtra !== undefined ? { mapExtra: m.mapExtra } : {}), name: m.name.replace(/[^A-Za-z0-9_.]/g, '_'),
-        });
-        if (fd < 0) { closeAll(); throw new Error(`BPF_MAP_CREATE "${m.name}" failed with errno ${-fd}`); }
-        fds.push(fd);
+      const loaded = loadIntoKernel(bpf, prog, instance, clock);
+      let drain: KernelRingDrain;
+      try {
+        drain = kernelRingDrain(bpf, instance, loaded.mapFds);
+      } catch (err) {
+        loaded.close();
+        throw err;
       }
-      copyMaps(bpf, instance, fds);
-      const t0 = clock();
-      const loaded = bpf.progLoad({
-        type: prog.type, insns: encode(patchMapFds(prog.insns, fds)), license: instance.object.license || 'GPL',
-        name: prog.name.slice(0, 15), logLevel: 0,
-        ...(prog.expectedAttachType !== undefined ? { expectedAttachType: prog.expectedAttachType } : {}),
-      });
-      const compileNs = Number(clock() - t0);
-      if (loaded.fd < 0) {
-        const again = bpf.progLoad({ type: prog.type, insns: encode(patchMapFds(prog.insns, fds)), license: 'GPL', logLevel: 1 });
-        if (again.fd >= 0) bpf.close(again.fd);
-        closeAll();
-        const last = again.log.trim().split('\n').slice(-2).join(' / ');
-        throw new Error(`BPF_PROG_LOAD failed with errno ${-loaded.fd}${last ? `: ${last}` : ''}`);
-      }
-      fds.push(loaded.fd);
       const data = input.data;
       return {
-        compileNs,
+        compileNs: loaded.compileNs,
         batch(n) {
-          // `repeat` is a u32; the kernel reports the mean ns per run.
-          const r = bpf.progTestRun(loaded.fd, { data, repeat: Math.min(n, 0xffffffff) });
-          if (r.err < 0) throw new Error(`BPF_PROG_TEST_RUN failed with errno ${-r.err}`);
-          return { r0: BigInt(r.retval >>> 0), ns: r.duration * n };
+          drain.drain();
+          return testRunRepeated(bpf, loaded.progFd, data, n);
         },
-        dispose: closeAll,
+        dispose() { drain.release(); loaded.close(); },
       };
     },
+  };
+}
+
+/** Emptying the kernel's ring buffers of a loaded object. */
+export interface KernelRingDrain {
+  drain(): void;
+  release(): void;
+}
+
+/**
+ * The consumer of each `BPF_MAP_TYPE_RINGBUF` map: its consumer page mapped
+ * writable and its producer page read-only (as libbpf maps them); draining
+ * moves the consumer position to the producer's.
+ */
+export function kernelRingDrain(bpf: KernelBpf, instance: Instance, fds: readonly number[]): KernelRingDrain {
+  const rings: { consumer: MapMapping; producer: MapMapping }[] = [];
+  const release = (): void => { for (const r of rings) { r.consumer.unmap(); r.producer.unmap(); } };
+  instance.object.maps.forEach((m, idx) => {
+    if (m.type !== MapType.RINGBUF) return;
+    if (bpf.mapMmap === undefined) { release(); throw new Error('the bpf() wrapper cannot mmap a ring buffer'); }
+    const consumer = bpf.mapMmap(fds[idx]!, PAGE, 0, true);
+    const producer = typeof consumer === 'number' ? consumer : bpf.mapMmap(fds[idx]!, PAGE, PAGE, false);
+    if (typeof consumer === 'number' || typeof producer === 'number') {
+      if (typeof consumer !== 'number') consumer.unmap();
+      release();
+      throw new Error(`mmap of ring buffer "${m.name}" failed with errno ${-(typeof consumer === 'number' ? consumer : producer as number)}`);
+    }
+    rings.push({ consumer, producer });
+  });
+  return {
+    drain() {
+      for (const r of rings) {
+        const prod = new DataView(r.producer.bytes.buffer, r.producer.bytes.byteOffset, 8).getBigUint64(0, true);
+        new DataView(r.consumer.bytes.buffer, r.consumer.bytes.byteOffset, 8).setBigUint64(0, prod, true);
+      }
+    },
+    release,
   };
 }
