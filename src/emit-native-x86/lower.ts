@@ -62,6 +62,11 @@ export function lowerFunc(fn: Func, index: number, env: LowerEnv): Item[] {
   return new Lowerer(fn, index, alloc, env).run();
 }
 
+/** Whether a memory operand is exactly `[r11]`: the address is already in R11 (an address in R11 with a displacement still needs its `lea`). */
+function inR11(m: Mem): boolean {
+  return m.base === R11 && m.disp === 0 && m.index === undefined;
+}
+
 class Lowerer {
   private readonly out: Item[] = [];
   private readonly consts = new Map<Value, bigint>();
@@ -354,7 +359,7 @@ class Lowerer {
       case 'atomic_cmpxchg': {
         const n = size / 8;
         const m = this.address(d, d.args[0]!, 'atomic', n);
-        if (m.base !== R11) this.emit({ op: 'lea', size: 64, dst: R11, src: m });
+        if (!inR11(m)) this.emit({ op: 'lea', size: 64, dst: R11, src: m });
         this.load(RAX, d.args[1]!, size);
         this.load(RCX, d.args[2]!, size);
         this.emit({ op: 'cmpxchg', size, dst: { base: R11, disp: 0 }, src: RCX, lock: true });
@@ -558,7 +563,7 @@ class Lowerer {
     const r = d.result;
     const op = d.rmw!;
     const m0 = this.address(d, d.args[0]!, 'atomic', n);
-    if (m0.base !== R11) this.emit({ op: 'lea', size: 64, dst: R11, src: m0 });
+    if (!inR11(m0)) this.emit({ op: 'lea', size: 64, dst: R11, src: m0 });
     const m: Mem = { base: R11, disp: 0 };
     const unused = r === undefined || this.loc(r).kind === 'none';
     if (op === 'xchg') {
