@@ -1,8 +1,8 @@
 /**
  * @file Array lookups without a helper call. `bpf_map_lookup_elem(&map, key)`
- * on a `BPF_MAP_TYPE_ARRAY` or `PERCPU_ARRAY` named by a constant map
- * reference is plain address arithmetic, as the kernel's JITs make it through
- * `map_gen_lookup` (`array_map_gen_lookup`, kernel/bpf/arraymap.c):
+ * on a `BPF_MAP_TYPE_ARRAY` named by a constant map reference is plain
+ * address arithmetic, as the kernel's JITs make it through `map_gen_lookup`
+ * (`array_map_gen_lookup`, kernel/bpf/arraymap.c):
  *
  * ```
  *   idx = load.u32 [key]
@@ -11,9 +11,8 @@
  *
  * computed without a branch (`and` with the mask `-(idx < max)`), so the
  * CFG is untouched and the null check the program makes after the call
- * stays as it was. For a per-CPU array `map_value_addr` is the running CPU's
- * copy of index 0 and a CPU's copies are contiguous (the host lays per-CPU
- * arrays out CPU-major, `docs/abi.md`), so the stride is the same.
+ * stays as it was. Per-CPU arrays keep the call: which CPU's copy a lookup
+ * gives is the host's to say at each run, not a constant of the code.
  *
  * Only for verified programs: the verifier proved the key pointer readable
  * for `key_size` bytes, so the key load is unchecked. Unverified programs
@@ -27,7 +26,6 @@ import type { PassContext } from './context.js';
 
 const MAP_LOOKUP_ELEM = 1;
 const ARRAY = 2;
-const PERCPU_ARRAY = 6;
 
 /** Replace array lookups by constant maps with address arithmetic. */
 export function inlineMapLookups(fn: Func, ctx: PassContext = {}): void {
@@ -40,7 +38,7 @@ export function inlineMapLookups(fn: Func, ctx: PassContext = {}): void {
       if (call.op !== 'call_helper' || call.helper !== MAP_LOOKUP_ELEM || call.args.length < 2) continue;
       const k = constantMapOf(fn, call.args[0]!);
       const spec = k === undefined ? undefined : maps[k];
-      if (k === undefined || spec === undefined || (spec.type !== ARRAY && spec.type !== PERCPU_ARRAY) || spec.keySize !== 4) continue;
+      if (k === undefined || spec === undefined || spec.type !== ARRAY || spec.keySize !== 4) continue;
       const stride = BigInt((spec.valueSize + 7) & ~7);
       const pc = call.pc;
       const at = { ...(pc !== undefined ? { pc } : {}) };

@@ -5,8 +5,7 @@
  * address: index `i` at `base + i * round_up(value_size, 8)`. A per-CPU array
  * keeps one such array per CPU, CPU-major (CPU `c`'s copy of index `i` at
  * `base + (c * max_entries + i) * round_up(value_size, 8)`), so a CPU's
- * values have the plain array's layout from its own base: the compiled
- * lookup (`src/opt/inline-map-lookups.ts`) relies on it. Iteration is index
+ * values have the plain array's layout from its own base. Iteration is index
  * order.
  */
 
