@@ -21,6 +21,14 @@ export interface HelperEnv {
   readonly ctx: number;
   /** Program counter (instruction slot) of the call, for diagnostics. */
   readonly pc: number;
+  /**
+   * Call a function of the running program (the value a `lddw` of a
+   * function loaded: `bpf_loop` and `bpf_for_each_map_elem` callbacks) with
+   * r1..r5, in a new stack frame below the caller's, as a bpf-to-bpf call
+   * from the helper's call site; returns its r0. Absent on backends that
+   * cannot call back.
+   */
+  readonly callback?: (fn: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
 }
 
 /** A helper: r1..r5 in, r0 out, all unsigned 64-bit. */

@@ -151,6 +151,24 @@ export class X86Emulator {
   }
 
   /**
+   * `call` from inside a host call (a callback a helper runs): the code at
+   * `entry` runs on the current stack, and the interrupted run resumes where
+   * it was when this returns.
+   */
+  callBack(entry: number, args: readonly bigint[]): bigint {
+    const { rip, next, stopped } = this;
+    try {
+      return this.call(entry, args);
+    } finally {
+      this.rip = rip;
+      this.next = next;
+      this.stopped = stopped;
+      this.view = this.memory.view;
+      this.region = undefined;
+    }
+  }
+
+  /**
    * Run from code offset `entry` until a `ret` to EXIT_ADDRESS or until rip
    * reaches code offset `stop` (default: the end of the code).
    */

@@ -81,6 +81,10 @@ export const PRODUCER = 'ebpf2wasm 0.1.0';
 
 /** The name of the exported global that holds the pc of the latest helper call. */
 export const PC_EXPORT = 'ebpf2wasm.pc';
+/** Export of the frame pointer at the latest callback-taking helper call (modules that take function addresses). */
+export const FP_EXPORT = 'ebpf2wasm.fp';
+/** Export of the table holding every function at its index (modules that take function addresses). */
+export const FUNCTIONS_EXPORT = 'ebpf2wasm.functions';
 
 interface Needs {
   helpers: Set<number>;
@@ -88,6 +92,8 @@ interface Needs {
   mapValues: Set<number>;
   /** Maps looked up by a constant reference in a verified module: each gets its own import. */
   mapLookups: Set<number>;
+  /** Some function's address is taken (a callback for `bpf_loop`, `bpf_for_each_map_elem`). */
+  funcAddr: boolean;
   callx: boolean;
   ldPkt: boolean;
   checked: number;
@@ -95,7 +101,7 @@ interface Needs {
 }
 
 function emptyNeeds(): Needs {
-  return { helpers: new Set(), maps: new Set(), mapValues: new Set(), mapLookups: new Set(), callx: false, ldPkt: false, checked: 0, faults: false };
+  return { helpers: new Set(), maps: new Set(), mapValues: new Set(), mapLookups: new Set(), funcAddr: false, callx: false, ldPkt: false, checked: 0, faults: false };
 }
 
 function scan(funcs: readonly Func[], needs: Needs, verified: boolean): void {
@@ -111,6 +117,7 @@ function scan(funcs: readonly Func[], needs: Needs, verified: boolean): void {
             break;
           }
           case 'call_indirect': needs.callx = true; break;
+          case 'func_addr': needs.funcAddr = true; break;
           case 'ld_pkt': needs.ldPkt = true; break;
           case 'map_addr': needs.maps.add(inst.map!); break;
           case 'map_value_addr': needs.mapValues.add(inst.map!); break;
@@ -160,6 +167,9 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const usesPc = needs.helpers.size > 0 || needs.mapLookups.size > 0 || needs.callx || needs.ldPkt;
   const pc = usesPc ? m.addGlobal(i32, true, 0) : -1;
   if (pc >= 0) m.addExport(PC_EXPORT, 'global', pc);
+  // callbacks: the frame pointer of the helper call that runs them, and every function in a table
+  const fp = needs.funcAddr ? m.addGlobal(i64, true, 0) : -1;
+  if (fp >= 0) m.addExport(FP_EXPORT, 'global', fp);
   const cache = needs.checked > 0
     ? [m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n), m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n)]
     : [-1, -1, -1, -1];
@@ -196,7 +206,7 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
     verified,
     mapGlobal: (k: number) => mapGlobals.get(k)!,
     mapValueGlobal: (k: number) => mapValueGlobals.get(k)!,
-    callx, ldPkt, fault, check, resetCaches, stackTop, pc, readLo, readHi, writeLo, writeHi, budget, budgetValue,
+    callx, ldPkt, fault, check, resetCaches, stackTop, pc, fp, readLo, readHi, writeLo, writeHi, budget, budgetValue,
   });
 
   if (check >= 0) {
@@ -264,6 +274,12 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
     maps: options.maps ?? [],
     data: options.data ?? (options.maps ?? []).flatMap((map, i) => (map.initial !== undefined ? [{ map: i, bytes: map.initial }] : [])),
   })) m.addCustom(s.name, s.bytes);
+  if (needs.funcAddr) {
+    // slot i holds function i, so a `func_addr` (a function index) is also its table slot
+    m.defineTable({ min: m.funcCount, max: m.funcCount });
+    m.addElements(0, Array.from({ length: m.funcCount }, (_, i) => i));
+    m.addExport(FUNCTIONS_EXPORT, 'table', 0);
+  }
   assert(ABI_VERSION === 2, 'update compile.ts for the new ABI version');
   return { bytes: m.build(), stats: { functions, irreducibleFunctions, checkedAccesses: needs.checked } };
 }

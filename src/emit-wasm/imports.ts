@@ -8,8 +8,8 @@
 import { ProgramStop, type HelperEnv, type Helpers } from '../abi/helper-env.js';
 import type { Memory } from '../abi/memory.js';
 import { DiagnosticError, fail } from '../diag/diagnostic.js';
-import { MAX_CALL_FRAMES } from '../isa/registers.js';
-import { PC_EXPORT } from './compile.js';
+import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
+import { FP_EXPORT, FUNCTIONS_EXPORT, PC_EXPORT } from './compile.js';
 import { FaultKind } from './lower.js';
 
 /** Where `ld_pkt` reads from. */
@@ -56,11 +56,27 @@ export function abiImports(o: AbiImportOptions): {
   bind(exports: Record<string, unknown>): void;
 } {
   let pcGlobal: { value: number } | undefined;
+  let fpGlobal: { value: bigint } | undefined;
+  let functions: { get(i: number): ((...a: bigint[]) => bigint) | null; readonly length: number } | undefined;
   const env: HelperEnv & { pc: number } = {
     memory: o.memory,
     get ctx() { return o.ctx ?? 0; },
     get pc() { return pcGlobal?.value ?? 0; },
     set pc(_: number) { /* read from the module */ },
+    callback: (fn, a, b, c, d, e) => {
+      const f = functions !== undefined && fn < BigInt(functions.length) ? functions.get(Number(fn)) : null;
+      if (f === null || fpGlobal === undefined) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc: env.pc });
+      // a bpf-to-bpf call from the helper's frame: the callee's frame is the 512 bytes below it
+      const fp = fpGlobal.value - BigInt(STACK_SIZE);
+      if (fp <= BigInt(o.stackTop - STACK_SIZE * MAX_CALL_FRAMES)) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc: env.pc });
+      const saved = fpGlobal.value;
+      try {
+        // internal functions take r1..r5 and the frame pointer
+        return u64(f(...[a, b, c, d, e].slice(0, f.length - 1).map((x) => BigInt.asIntN(64, x)), fp));
+      } finally {
+        fpGlobal.value = saved;
+      }
+    },
   };
   const helpers = o.helpers ?? new Map();
   type Import = (a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => bigint;
@@ -141,7 +157,11 @@ export function abiImports(o: AbiImportOptions): {
   for (const [k, v] of o.mapValues ?? []) values[String(k)] = BigInt.asIntN(64, v);
   return {
     imports: { bpf_helpers: bpfHelpers, bpf_map_lookup: mapLookups, env: envImports, bpf_maps: maps, bpf_map_values: values },
-    bind(exports) { pcGlobal = exports[PC_EXPORT] as { value: number } | undefined; },
+    bind(exports) {
+      pcGlobal = exports[PC_EXPORT] as { value: number } | undefined;
+      fpGlobal = exports[FP_EXPORT] as { value: bigint } | undefined;
+      functions = exports[FUNCTIONS_EXPORT] as typeof functions;
+    },
   };
 }
 

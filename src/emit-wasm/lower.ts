@@ -40,6 +40,8 @@ import { emitStructured, type StructureStats } from './structure.js';
 export const FaultKind = { load: 0, store: 1, atomic: 2, callDepth: 3, trap: 4, budget: 5 } as const;
 
 const MAP_LOOKUP_ELEM = 1;
+/** Helpers that call back into the program: `bpf_for_each_map_elem` (164), `bpf_loop` (181). */
+const CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 181]);
 
 /** The map of a `bpf_map_lookup_elem` call through a constant map reference, when the module is verified. */
 export function lookupMapOf(fn: Func, inst: InstData, verified: boolean): number | undefined {
@@ -71,6 +73,8 @@ export interface ModuleEnv {
   /** Globals: stack top (immutable i64), pc (mutable i32, -1: absent), region caches (-1: absent). */
   readonly stackTop: number;
   readonly pc: number;
+  /** Mutable i64 global set to the frame pointer before a helper that runs callbacks (-1: absent). */
+  readonly fp: number;
   readonly readLo: number;
   readonly readHi: number;
   readonly writeLo: number;
@@ -330,6 +334,7 @@ export function lowerFunc(fn: Func, env: ModuleEnv): LoweredFunc {
         }
         callArgs(c, inst.args, 5);
         setPc(c, inst);
+        if (env.fp >= 0 && CALLBACK_HELPERS.has(inst.helper!)) c.localGet(fp).globalSet(env.fp);
         c.call(env.helper(inst.helper!));
         c.localSet(valueLocal(inst.result!));
         emitCacheReset(c, env);

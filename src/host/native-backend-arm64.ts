@@ -11,6 +11,7 @@ import type { HelperEnv, Helpers } from '../abi/helper-env.js';
 import { ProgramStop } from '../abi/helper-env.js';
 import type { Memory } from '../abi/memory.js';
 import { DiagnosticError, fail } from '../diag/index.js';
+import { FRAME_REG } from '../emit-arm64/abi.js';
 import type { Arm64Program } from '../emit-arm64/compile.js';
 import { compileArm64 } from '../emit-arm64/compile.js';
 import { Arm64Emulator, CODE_BASE, type HostFunction } from '../emit-arm64/emulator.js';
@@ -60,7 +61,25 @@ export function runArm64(prog: Arm64Program, o: Arm64RunOptions): Arm64RunResult
   const pcOf = (offset: number): number => prog.pcs[offset >> 2] ?? -1;
   /** eBPF pc of the host call being made (its `blr` is the instruction before the return address). */
   const callPc = (e: Arm64Emulator): number => pcOf(Number(e.x[30]!) - CODE_BASE - 4);
-  const env: HelperEnv & { pc: number } = { memory: o.memory, ctx: Number(o.args[0] ?? 0n), pc: 0 };
+  const env: HelperEnv & { pc: number } = {
+    memory: o.memory, ctx: Number(o.args[0] ?? 0n), pc: 0,
+    // a callback is a bpf-to-bpf call from the helper's frame: the frame register moves down one frame
+    // around it, and the host call's return address is kept for the interrupted run
+    callback: (fn, a, b, c, d, e) => {
+      const m = emu!;
+      if (fn >= BigInt(prog.funcOffsets.length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc: env.pc });
+      const fp = m.x[FRAME_REG]!;
+      const lr = m.x[30]!;
+      if (fp - BigInt(STACK_SIZE) < BigInt(o.stackTop - (MAX_CALL_FRAMES - 1) * STACK_SIZE)) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc: env.pc });
+      m.x[FRAME_REG] = fp - BigInt(STACK_SIZE);
+      try {
+        return BigInt.asUintN(64, m.call(prog.funcOffsets[Number(fn)]!, [a, b, c, d, e]));
+      } finally {
+        m.x[FRAME_REG] = fp;
+        m.x[30] = lr;
+      }
+    },
+  };
   const helpers = o.helpers ?? new Map();
   const callHelper = (id: number, args: readonly bigint[], argc: number, e: Arm64Emulator): bigint => {
     const pc = callPc(e);

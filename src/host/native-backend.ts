@@ -77,7 +77,21 @@ export function x86Backend(settings: CompileSettings = {}, name = 'x86-64', allo
       let ctx = 0;
       let packet: PacketRange | undefined;
       let pc = 0;
-      const env: HelperEnv = { memory, get ctx() { return ctx; }, get pc() { return pc; } };
+      const env: HelperEnv = {
+        memory, get ctx() { return ctx; }, get pc() { return pc; },
+        // a callback is a bpf-to-bpf call from the helper's frame: rbp moves down one frame around it
+        callback: (fn, a, b, c, d, e) => {
+          if (fn >= BigInt(compiled.funcs.length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc });
+          const fp = emu.getReg(RBP);
+          if (fp - BigInt(STACK_SIZE) < BigInt(stack.start + STACK_SIZE)) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
+          emu.setReg(RBP, fp - BigInt(STACK_SIZE));
+          try {
+            return u64(emu.callBack(compiled.funcs[Number(fn)]!, [a, b, c, d, e]));
+          } finally {
+            emu.setReg(RBP, fp);
+          }
+        },
+      };
       const callHelper = (id: number, args: readonly bigint[]): bigint => {
         const fn = instance.helpers.get(id);
         if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc });

@@ -52,8 +52,22 @@ const toBig = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | Bi
 
 class Env implements HelperEnv {
   pc = 0;
+  callback?: HelperEnv['callback'];
   constructor(readonly memory: Memory, readonly ctx: number) {}
 }
+
+/**
+ * Where `loop` starts: the program's entry, or a callback a helper runs
+ * (`HelperEnv.callback`): its pc, the frames left for it and the program's
+ * context, which helpers inside the callback still see.
+ */
+interface Entry {
+  readonly pc: number;
+  readonly frames: number;
+  readonly ctx?: number;
+}
+
+const PROGRAM_ENTRY: Entry = { pc: 0, frames: MAX_CALL_FRAMES };
 
 /** Run a prepared program on the fast interpreter (same contract as `run`). */
 export function runFast(prog: Program, options: RunOptions): RunResult {
@@ -70,7 +84,7 @@ export function runFast(prog: Program, options: RunOptions): RunResult {
   }
 }
 
-function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number): RunResult {
+function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number, entry: Entry = PROGRAM_ENTRY): RunResult {
   const { handler, dst: dstA, src: srcA, isX, imm: immA, off: offA, target, aux, length } = prog;
   const { klo, khi } = halves(prog);
   const helpers = options.helpers ?? NO_HELPERS;
@@ -85,12 +99,22 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number)
     hi[i + 1] = Number(BigInt.asIntN(32, v >> 32n));
   }
   lo[10] = stackTop | 0;
-  const env = new Env(mem, hi[1] === 0 ? lo[1]! >>> 0 : 0);
+  const env = new Env(mem, entry.ctx ?? (hi[1] === 0 ? lo[1]! >>> 0 : 0));
   const retPc = new Int32Array(MAX_CALL_FRAMES);
   const saved = new Int32Array(MAX_CALL_FRAMES * 10);
   let depth = 0;
-  let pc = 0;
+  let pc = entry.pc;
   let count = 0;
+  // a callback is a bpf-to-bpf call from the helper's call site, run by a nested loop
+  env.callback = (fn, a, b, c, d, e) => {
+    if (fn >= BigInt(length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc });
+    if (depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
+    const r = loop(prog, { ...options, args: [a, b, c, d, e], budget: budget - count }, mem, (lo[10]! >>> 0) - STACK_SIZE,
+      { pc: Number(fn), frames: entry.frames - depth - 1, ctx: env.ctx });
+    count += r.insnCount;
+    view = mem.view;
+    return r.r0;
+  };
   let view = mem.view;
 
   // The last region an access hit, checked before asking the memory (reset after helper calls,
@@ -330,7 +354,7 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number)
           fail('RUN_UNSUPPORTED', { insn: 'call runtime', reason: 'kernel functions are not available' }, { pc });
         // falls through (fail never returns)
         case 66 /* H.CALL_LOCAL */: {
-          if (depth + 1 >= MAX_CALL_FRAMES) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
+          if (depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
           retPc[depth] = pc + 1;
           const s = depth * 10;
           for (let i = 0; i < 5; i++) { saved[s + 2 * i] = lo[6 + i]!; saved[s + 2 * i + 1] = hi[6 + i]!; }

@@ -66,8 +66,22 @@ const NO_HELPERS: Helpers = new Map();
 
 class Env implements HelperEnv {
   pc = 0;
+  callback?: HelperEnv['callback'];
   constructor(readonly memory: Memory, readonly ctx: number) {}
 }
+
+/**
+ * Where `loop` starts: the program's entry, or a callback a helper runs
+ * (`HelperEnv.callback`): its pc, the frames left for it and the program's
+ * context, which helpers inside the callback still see.
+ */
+interface Entry {
+  readonly pc: number;
+  readonly frames: number;
+  readonly ctx?: number;
+}
+
+const PROGRAM_ENTRY: Entry = { pc: 0, frames: MAX_CALL_FRAMES };
 
 /** Prepare and run in one step. */
 export function interpret(insns: readonly Insn[], options: RunOptions & PrepareOptions): RunResult {
@@ -89,7 +103,7 @@ export function run(prog: Program, options: RunOptions): RunResult {
   }
 }
 
-function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number): RunResult {
+function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number, entry: Entry = PROGRAM_ENTRY): RunResult {
   const { handler, dst: dstA, src: srcA, isX, kimm, imm: immA, off: offA, target, aux, length } = prog;
   const helpers = options.helpers ?? NO_HELPERS;
   const budget = options.budget ?? DEFAULT_BUDGET;
@@ -97,13 +111,22 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number)
   const regs: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n, BigInt(stackTop)];
   const args = options.args ?? [];
   for (let i = 0; i < 5 && i < args.length; i++) regs[i + 1] = u.u64(args[i]!);
-  const env = new Env(mem, Number(regs[1]! < BigInt(TWO32) ? regs[1]! : 0n));
+  const env = new Env(mem, entry.ctx ?? Number(regs[1]! < BigInt(TWO32) ? regs[1]! : 0n));
   // Saved caller state per frame: return pc, then r6..r10.
   const retPc = new Int32Array(MAX_CALL_FRAMES);
   const saved: bigint[] = new Array<bigint>(MAX_CALL_FRAMES * 5).fill(0n);
   let depth = 0;
-  let pc = 0;
+  let pc = entry.pc;
   let count = 0;
+  // a callback is a bpf-to-bpf call from the helper's call site, run by a nested loop
+  env.callback = (fn, a, b, c, d, e) => {
+    if (fn >= BigInt(length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc });
+    if (depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
+    const r = loop(prog, { ...options, args: [a, b, c, d, e], budget: budget - count }, mem, Number(regs[10]!) - STACK_SIZE,
+      { pc: Number(fn), frames: entry.frames - depth - 1, ctx: env.ctx });
+    count += r.insnCount;
+    return r.r0;
+  };
 
   /** Check an access and return its address. */
   const addr = (base: bigint, off: number, size: number, access: 'load' | 'store' | 'atomic'): number => {
@@ -279,7 +302,7 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number)
           fail('RUN_UNSUPPORTED', { insn: 'call runtime', reason: 'kernel functions are not available' }, { pc });
         // falls through (fail never returns)
         case 66 /* H.CALL_LOCAL */: {
-          if (depth + 1 >= MAX_CALL_FRAMES) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
+          if (depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
           retPc[depth] = pc + 1;
           const s = depth * 5;
           saved[s] = regs[6]!; saved[s + 1] = regs[7]!; saved[s + 2] = regs[8]!; saved[s + 3] = regs[9]!;

@@ -9,6 +9,7 @@ export const runMessages = {
   RUN_CALL_DEPTH: 'bpf-to-bpf call depth exceeds {max} frames',
   RUN_FELL_OFF: 'execution fell off the end of the program ({count} slots)',
   RUN_UNSUPPORTED: '{insn} is not supported here: {reason}',
+  RUN_BAD_CALLBACK: 'callback address 0x{address} is not a function of the program',
   RUN_LDDW_UNRESOLVED: 'lddw with source {kind} (imm {imm}) has no value: no resolver knows it',
   RUN_STACK_TOO_SMALL: 'stack region "{region}" has {size} bytes, need {need}',
   RUN_CPU_VERSION: '{insn} needs cpu version v{need}, but the cpu version is v{cpu}',

@@ -1,6 +1,7 @@
 /** @file Host helpers: re-exports. */
 export * from './access.js';
 export * from './bprintf.js';
+export * from './callback-helpers.js';
 export * from './csum-helpers.js';
 export * from './host.js';
 export * from './lock-helpers.js';

@@ -5,6 +5,7 @@
 
 import type { HelperFn } from '../../abi/helper-env.js';
 import type { RingbufMap } from '../maps/ringbuf.js';
+import { callbackHelpers } from './callback-helpers.js';
 import { csumHelpers } from './csum-helpers.js';
 import type { HelperHost } from './host.js';
 import { lockHelpers } from './lock-helpers.js';
@@ -27,7 +28,7 @@ export function hostHelpers(host: HelperHost, rings: () => Iterable<RingbufMap> 
   const all = new Map<number, HelperFn>();
   for (const part of [
     mapHelpers(host), taskHelpers(host), printkHelpers(host), stringHelpers(), probeHelpers(host),
-    outputHelpers(host, rings), csumHelpers(), lockHelpers(), packetHelpers(host),
+    outputHelpers(host, rings), csumHelpers(), lockHelpers(), packetHelpers(host), callbackHelpers(host),
     ...(tailCalls !== undefined ? [tailCallHelpers(host, tailCalls)] : []),
   ]) {
     for (const [id, fn] of part) all.set(id, fn);
