@@ -29,7 +29,7 @@ export class LpmTrieMap extends MapBase {
   /** Bytes of `data`. */
   readonly dataSize: number;
   readonly maxPrefixlen: number;
-  private readonly byLen = new Map<number, Map<string, Entry>>();
+  private readonly byLen = new Map<number, Map<number | string, Entry>>();
   /** Prefix lengths in use, longest first. */
   private lens: number[] = [];
   private n = 0;
@@ -51,8 +51,17 @@ export class LpmTrieMap extends MapBase {
     return (key[off]! | (key[off + 1]! << 8) | (key[off + 2]! << 16) | (key[off + 3]! << 24)) >>> 0;
   }
 
-  /** The data bytes of `key` (at `off`) masked to `len` bits, as a string id. */
-  private masked(key: Uint8Array, off: number, len: number): string {
+  /**
+   * The data bytes of `key` (at `off`) masked to `len` bits, as an id: a
+   * number for data of up to 4 bytes (IPv4 and smaller: no string to build
+   * on the lookup path), a string otherwise.
+   */
+  private masked(key: Uint8Array, off: number, len: number): number | string {
+    if (this.dataSize <= 4) {
+      let v = 0;
+      for (let i = 0; i < this.dataSize; i++) v |= key[off + 4 + i]! << (24 - 8 * i);
+      return len === 0 ? 0 : (v & (0xffffffff << (32 - len))) >>> 0;
+    }
     const full = len >>> 3;
     let s = '';
     for (let i = 0; i < full; i++) s += String.fromCharCode(key[off + 4 + i]!);
