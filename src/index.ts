@@ -19,3 +19,5 @@ export { BACKENDS, backendByName, interpBackend, type Backend, type Executable, 
 export { dumpMaps, dumpMap, loadMapsFile, drainRingbufs } from './host/map-io.js';
 export { selectProgram } from './host/select.js';
 export type { BpfMap } from './host/maps/map.js';
+export * from './host/hooks/index.js';
+export * from './host/api/index.js';

@@ -18,6 +18,7 @@ import { x86Messages } from './catalogue/x86.js';
 import { arm64Messages } from './catalogue/arm64.js';
 import { hostMessages } from './catalogue/host.js';
 import { runtimeMessages } from './catalogue/runtime.js';
+import { hookMessages } from './catalogue/hooks.js';
 
 /** Every message template, by code. */
 export const messages = {
@@ -31,6 +32,7 @@ export const messages = {
   ...arm64Messages,
   ...hostMessages,
   ...runtimeMessages,
+  ...hookMessages,
   ...cliMessages,
 } as const;
 

@@ -90,7 +90,8 @@ function autoPreload(object: BpfObject, nCpus: number): Preload {
     const plain = [MapType.ARRAY, MapType.HASH, MapType.LRU_HASH, MapType.LPM_TRIE].includes(m.type as never);
     if (!plain && !PERCPU.has(m.type)) continue;
     const key = new Uint8Array(m.keySize);
-    if (m.type === MapType.LPM_TRIE) { key[0] = 8; key[4] = 10; } else key[0] = 1;
+    // index 1 of arrays that have one (an array of one entry takes index 0)
+    if (m.type === MapType.LPM_TRIE) { key[0] = 8; key[4] = 10; } else key[0] = Math.min(1, m.maxEntries - 1);
     const size = PERCPU.has(m.type) ? nCpus * ((m.valueSize + 7) & ~7) : m.valueSize;
     const value = new Uint8Array(size).map((_, i) => (i * 7 + 1) & 0xff);
     out.push([m.name, key, value]);
