@@ -14,7 +14,7 @@ import { HELPER, SKB_TYPES, helperAllowed, helperName, helperProto, type ArgKind
 import { diagnostic, type MessageCode } from '../diag/index.js';
 import { imm64, rowOf, slots, type Insn } from '../isa/insn.js';
 import { LddwSrc, type OpcodeRow } from '../isa/opcodes.js';
-import { buildCfg, jumpTarget, updatePrecision, type Cfg } from './cfg.js';
+import { backwardFlow, buildCfg, jumpTarget, updatePrecision, type Cfg } from './cfg.js';
 import {
   IdMap, constScalar, copyReg, isPointer, markConst, markUnknown, mayBeNull, nonNull, notInit, pointer, regSafe,
   regText, typeName, unknownScalar, type Reg,
@@ -32,8 +32,10 @@ const MAX_CALL_FRAMES = 8;
 const MAX_STACK = 512;
 const BPF_MAX_VAR_OFF = 1n << 29n;
 const BPF_MAX_VAR_SIZ = 1n << 29n;
-const MAX_STATES_PER_PC = 64;
+const MAX_STATES_PER_PC = 256;
 const STACK_BYTES_ = 512;
+/** `slotKills` entry of a store not seen yet. */
+const NO_KILL = -2;
 
 /** One function activation. */
 export interface Frame {
@@ -53,12 +55,19 @@ interface Ref { readonly id: number; readonly pc: number; readonly what: string 
 /** A verifier state: the frames of the call chain and the live references. */
 export interface State { frames: Frame[]; refs: Ref[]; pc: number }
 
-function cloneState(s: State): State {
-  return {
-    frames: s.frames.map((f) => ({ ...f, regs: f.regs.map(copyReg), stack: f.stack.clone() })),
-    refs: s.refs.slice(), pc: s.pc,
-  };
+/** A deep copy of a state (registers and stacks are mutated in place). */
+export function cloneState(s: State): State {
+  const frames: Frame[] = [];
+  for (const f of s.frames) {
+    const regs: Reg[] = [];
+    for (let r = 0; r < f.regs.length; r++) regs.push(copyReg(f.regs[r]!));
+    frames.push({ regs, stack: f.stack.clone(), callsite: f.callsite, start: f.start, callback: f.callback });
+  }
+  return { frames, refs: s.refs.slice(), pc: s.pc };
 }
+
+/** What `memAccess` returns for a store (callers ignore it; never changed). */
+const NOTHING_READ: Reg = notInit();
 
 /** A rejection raised while processing one instruction. */
 export class Reject {
@@ -71,7 +80,8 @@ export class Reject {
   ) {}
 }
 
-interface Stored { state: State; depth: number; done: boolean }
+/** A checkpoint: a state stored at a prune point, with how often it pruned (`hit`) or failed to (`miss`). */
+interface Stored { state: State; depth: number; done: boolean; hit: number; miss: number }
 
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
@@ -112,16 +122,24 @@ class Verifier {
   private readonly ids = new IdMap();
   private jumps = 0;
   private readonly predicted = new Set<number>();
-  /** Stack slots (of the running function's frame) each load read. */
-  private readonly slotFills = new Map<number, Set<number>>();
+  /** Register add/sub instructions seen with a pointer operand. */
+  private readonly ptrArith = new Set<number>();
+  /** Per pc, two 32-bit words: the stack slots (of the running function's frame) its load or helper call read. */
+  private slotFills = new Uint32Array(0);
   /** The one whole slot each store overwrote (-1: different slots on different paths). */
-  private readonly slotKills = new Map<number, number>();
-  /** A load read another frame's stack or a variable offset: compare every spilled scalar. */
+  private slotKills = new Int8Array(0);
+  /** A read of another frame's stack or at a variable offset: compare whole stacks from now on. */
   private slotsGiveUp = false;
   private slotsStale = false;
   /** Per pc, two 32-bit words: the slots whose spilled value may reach a precise register. */
   private preciseSlots = new Uint32Array(0);
+  /** Per pc, two 32-bit words: the slots that may be read later (before being overwritten). */
+  private liveSlots = new Uint32Array(0);
   private precisionStale = false;
+  /** Pcs whose precision seeds were added since the masks were last computed. */
+  private precisionDirty: number[] = [];
+  /** Pcs whose stack reads or writes were first seen since the slot masks were last computed (undefined: all). */
+  private slotsDirty: number[] | undefined = [];
   private lastStoreInsns = -100;
   private lastStoreJumps = -100;
   private readonly back = new IdMap();
@@ -135,6 +153,8 @@ class Verifier {
   run(): VerifyResult {
     const { cfg, problem } = buildCfg(this.insns, RETURN_RANGES[this.opts.progType] !== undefined);
     this.cfg = cfg;
+    this.slotFills = new Uint32Array(cfg.length * 2);
+    this.slotKills = new Int8Array(cfg.length).fill(NO_KILL);
     if (problem !== undefined) {
       switch (problem.kind) {
         case 'invalid': {
@@ -234,9 +254,12 @@ class Verifier {
 
   private recordFacts(pc: number, st: State): void {
     const regs = this.frame(st).regs;
-    const now = regs.map(regFact);
     const old = this.factRegs[pc];
-    this.factRegs[pc] = old === undefined ? now : old.map((f, k) => joinRegFact(f, now[k]!));
+    if (old === undefined) { this.factRegs[pc] = regs.map(regFact); return; }
+    for (let k = 0; k < old.length; k++) {
+      const f = old[k]!;
+      if (f.kind !== 'mixed' && !factCovers(f, regs[k]!)) old[k] = joinRegFact(f, regFact(regs[k]!));
+    }
   }
 
   private stateText(st: State): string {
@@ -254,22 +277,36 @@ class Verifier {
 
   private visit(pc: number, cur: State): 'prune' | 'continue' {
     if (this.precisionStale) {
-      updatePrecision(this.cfg, RETURN_RANGES[this.opts.progType] !== undefined, this.predicted);
+      updatePrecision(this.cfg, RETURN_RANGES[this.opts.progType] !== undefined, { predicted: this.predicted, ptrArith: this.ptrArith }, this.precisionDirty);
+      this.precisionDirty = [];
       this.precisionStale = false;
+      // which loads define a precise register may have changed: redo the slot flow everywhere
       this.slotsStale = true;
+      this.slotsDirty = undefined;
     }
-    if (this.slotsStale && !this.slotsGiveUp) { this.updateSlotPrecision(); this.slotsStale = false; }
+    if (this.slotsStale && !this.slotsGiveUp) { this.updateSlotPrecision(this.slotsDirty); this.slotsStale = false; this.slotsDirty = []; }
     let list = this.explored.get(pc);
     if (list === undefined) { list = []; this.explored.set(pc, list); }
-    for (const s of list) {
+    // the kernel's heuristic (`is_state_visited`): a new checkpoint only after 2 jumps and 8 instructions,
+    // and in a loop (an in-progress state here) only after 20 jumps or 100 instructions
+    const jumps = this.jumps - this.lastStoreJumps;
+    const insns = this.processed - this.lastStoreInsns;
+    let addNew = jumps >= 2 && insns >= 8;
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k]!;
       if (s.done) {
-        if (this.statesEqual(s.state, cur, pc, false)) return 'prune';
-      } else if (this.statesEqual(s.state, cur, pc, true)) {
-        throw new Reject('VERIFY_INFINITE_LOOP', { target: pc }, `infinite loop detected at insn ${pc}`);
+        if (this.statesEqual(s.state, cur, pc, false)) { s.hit++; return 'prune'; }
+      } else {
+        if (this.statesEqual(s.state, cur, pc, true)) {
+          throw new Reject('VERIFY_INFINITE_LOOP', { target: pc }, `infinite loop detected at insn ${pc}`);
+        }
+        if (jumps < 20 && insns < 100) addNew = false;
       }
+      if (addNew) s.miss++;
+      // a fully explored state that rarely prunes is dropped (sound: fewer candidates only mean less pruning)
+      if (s.done && s.miss > s.hit * 3 + 3) { list.splice(k--, 1); this.curStates--; }
     }
-    // like the kernel's add_new_state heuristic: store a checkpoint only every few jumps and instructions
-    if (this.processed - this.lastStoreInsns < 4 && this.jumps - this.lastStoreJumps < 1) return 'continue';
+    if (!addNew) return 'continue';
     this.lastStoreInsns = this.processed;
     this.lastStoreJumps = this.jumps;
     if (list.length >= MAX_STATES_PER_PC) {
@@ -277,7 +314,7 @@ class Verifier {
       list.shift();
       this.curStates--;
     }
-    const stored: Stored = { state: cloneState(cur), depth: this.work.length, done: false };
+    const stored: Stored = { state: cloneState(cur), depth: this.work.length, done: false, hit: 0, miss: 0 };
     list.push(stored);
     this.inProgress.push(stored);
     this.totalStates++;
@@ -293,46 +330,57 @@ class Verifier {
     const last = (STACK_BYTES_ + hi + size - 1) >> 3;
     if (write) {
       const whole = current && lo === hi && size === 8 && first === last ? first : -1;
-      const old = this.slotKills.get(pc);
-      if (old === undefined) { this.slotKills.set(pc, whole); this.slotsStale = true; } else if (old !== whole && old !== -1) { this.slotKills.set(pc, -1); this.slotsStale = true; }
+      const old = this.slotKills[pc]!;
+      if (old === NO_KILL || (old !== whole && old !== -1)) {
+        this.slotKills[pc] = old === NO_KILL ? whole : -1;
+        this.slotsStale = true;
+        this.slotsDirty?.push(pc);
+      }
       return;
     }
-    if (!current || lo !== hi) { if (!this.slotsGiveUp) { this.slotsGiveUp = true; } return; }
-    let set = this.slotFills.get(pc);
-    if (set === undefined) { set = new Set(); this.slotFills.set(pc, set); }
-    for (let k = first; k <= last; k++) if (!set.has(k)) { set.add(k); this.slotsStale = true; }
+    if (!current || lo !== hi) { this.slotsGiveUp = true; return; }
+    const fills = this.slotFills;
+    for (let k = first; k <= last; k++) {
+      const w = pc * 2 + (k >> 5);
+      const bit = (1 << (k & 31)) >>> 0;
+      if ((fills[w]! & bit) === 0) { fills[w] = (fills[w]! | bit) >>> 0; this.slotsStale = true; this.slotsDirty?.push(pc); }
+    }
   }
 
-  /** Backward flow over slots: a slot matters where a later fill from it defines a precise register. */
-  private updateSlotPrecision(): void {
-    const { byPc, length, precise } = this.cfg;
-    if (this.preciseSlots.length !== length * 2) this.preciseSlots = new Uint32Array(length * 2);
+  /**
+   * Backward flows over slots: a slot is live where a later read (a load or a
+   * helper's memory argument) may see it, and matters as a number where a
+   * later load from it defines a precise register.
+   */
+  private updateSlotPrecision(changed: readonly number[] | undefined): void {
+    const { byPc, length, precise, succ } = this.cfg;
+    if (this.preciseSlots.length !== length * 2) { this.preciseSlots = new Uint32Array(length * 2); this.liveSlots = new Uint32Array(length * 2); }
     const ps = this.preciseSlots;
-    let changed = true;
-    while (changed) {
-      changed = false;
-      for (let pc = length - 1; pc >= 0; pc--) {
-        const insn = byPc[pc];
-        if (insn === undefined) continue;
-        const row = rowOf(insn)!;
-        let lo = 0; let hi = 0;
-        if (row.kind !== 'exit') {
-          const next = pc + slots(insn);
-          const succ = row.kind === 'ja' ? [jumpTarget(insn)!] : row.kind === 'jcond' ? [next, jumpTarget(insn)!] : [next];
-          for (const n of succ) if (n < length) { lo |= ps[n * 2]!; hi |= ps[n * 2 + 1]!; }
-        }
-        const kill = this.slotKills.get(pc);
-        if (kill !== undefined && kill >= 0) { if (kill < 32) lo &= ~(1 << kill); else hi &= ~(1 << (kill - 32)); }
-        const fills = this.slotFills.get(pc);
-        if (fills !== undefined) {
-          const next = pc + slots(insn);
-          const dstPrecise = row.kind !== 'ldx' || ((precise[next] ?? 0x7ff) & (1 << insn.dst)) !== 0;
-          if (dstPrecise) for (const k of fills) { if (k < 32) lo |= 1 << k; else hi |= 1 << (k - 32); }
-        }
-        lo >>>= 0; hi >>>= 0;
-        if (ps[pc * 2] !== lo || ps[pc * 2 + 1] !== hi) { ps[pc * 2] = lo; ps[pc * 2 + 1] = hi; changed = true; }
+    const ls = this.liveSlots;
+    const { slotFills, slotKills } = this;
+    backwardFlow(this.cfg, changed, (pc) => {
+      const insn = byPc[pc]!;
+      let lo = 0; let hi = 0; let liveLo = 0; let liveHi = 0;
+      for (let e = 0; e < 2; e++) {
+        const n = succ[pc * 2 + e]!;
+        if (n >= 0) { lo |= ps[n * 2]!; hi |= ps[n * 2 + 1]!; liveLo |= ls[n * 2]!; liveHi |= ls[n * 2 + 1]!; }
       }
-    }
+      const kill = slotKills[pc]!;
+      if (kill >= 0) {
+        if (kill < 32) { lo &= ~(1 << kill); liveLo &= ~(1 << kill); } else { hi &= ~(1 << (kill - 32)); liveHi &= ~(1 << (kill - 32)); }
+      }
+      const fLo = slotFills[pc * 2]!;
+      const fHi = slotFills[pc * 2 + 1]!;
+      if ((fLo | fHi) !== 0) {
+        liveLo |= fLo; liveHi |= fHi;
+        const dstPrecise = rowOf(insn)!.kind !== 'ldx' || ((precise[pc + slots(insn)] ?? 0x7ff) & (1 << insn.dst)) !== 0;
+        if (dstPrecise) { lo |= fLo; hi |= fHi; }
+      }
+      lo >>>= 0; hi >>>= 0; liveLo >>>= 0; liveHi >>>= 0;
+      if (ps[pc * 2] === lo && ps[pc * 2 + 1] === hi && ls[pc * 2] === liveLo && ls[pc * 2 + 1] === liveHi) return false;
+      ps[pc * 2] = lo; ps[pc * 2 + 1] = hi; ls[pc * 2] = liveLo; ls[pc * 2 + 1] = liveHi;
+      return true;
+    });
   }
 
   /** The current path ended: states whose every descendant is explored become usable for pruning. */
@@ -370,8 +418,8 @@ class Verifier {
         if (!regSafe(of.regs[r]!, cf.regs[r]!, ids)) return false;
         if (exact && !regSafe(cf.regs[r]!, of.regs[r]!, back)) return false;
       }
-      const slots = this.slotsGiveUp ? undefined : (slot: number): boolean => ((this.preciseSlots[at * 2 + (slot >> 5)]! >>> (slot & 31)) & 1) === 1;
-      if (!stackSafe(of.stack, cf.stack, ids, exact ? undefined : slots)) return false;
+      const slotFacts = exact || this.slotsGiveUp ? undefined : { precise: this.preciseSlots, live: this.liveSlots, at, uninitReadable: this.opts.unprivileged !== true };
+      if (!stackSafe(of.stack, cf.stack, ids, slotFacts)) return false;
       if (exact && !stackSafe(cf.stack, of.stack, back)) return false;
     }
     return true;
@@ -412,6 +460,12 @@ class Verifier {
     switch (row.kind) {
       case 'alu': case 'neg': case 'end':
         this.writable(insn.dst);
+        if (row.source === 'X' && (row.alu === 'add' || row.alu === 'sub') && !this.ptrArith.has(pc)
+          && (isPointer(f.regs[insn.dst]!) || isPointer(f.regs[insn.src]!))) {
+          this.ptrArith.add(pc);
+          this.precisionDirty.push(pc);
+          this.precisionStale = true;
+        }
         aluInsn(f, insn, row, this);
         st.pc = next;
         return st;
@@ -446,12 +500,13 @@ class Verifier {
         st.pc = next;
         return st;
       case 'ja':
+        this.jumps++;
         st.pc = jumpTarget(insn)!;
         return st;
       case 'jcond': {
         this.jumps++;
         const edges: Edge[] = condJump(f, insn, row, this, st);
-        if (edges.length < 2 && !this.predicted.has(pc)) { this.predicted.add(pc); this.precisionStale = true; }
+        if (edges.length < 2 && !this.predicted.has(pc)) { this.predicted.add(pc); this.precisionDirty.push(pc); this.precisionStale = true; }
         if (edges.length === 0) return undefined;
         if (edges.length === 1) { st.pc = edges[0]!.taken ? jumpTarget(insn)! : next; return st; }
         // two edges: continue with the fall-through, push the jump
@@ -462,12 +517,14 @@ class Verifier {
         return fall.state;
       }
       case 'call':
+        this.jumps++;
         if (row.name === 'CALL_LOCAL') return this.localCall(st, insn);
         if (row.name === 'CALL_KFUNC') throw new Reject('VERIFY_UNSUPPORTED', { detail: 'calling kernel functions (kfuncs)' }, 'calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF');
         return this.helperCall(st, insn);
       case 'callx':
         throw new Reject('VERIFY_UNSUPPORTED', { detail: 'callx (indirect calls)' }, `unknown opcode ${insn.code.toString(16)}`);
       case 'exit':
+        this.jumps++;
         return this.exit(st, insn);
     }
   }
@@ -554,8 +611,7 @@ class Verifier {
     const f = this.frame(st);
     const reg = this.read(f, regno);
     const write = kind === 'write';
-    const out = unknownScalar(pc);
-    const sized = (): Reg => { truncate(out, size); return out; };
+    const sized = (): Reg => { const out = unknownScalar(pc); truncate(out, size); return out; };
     switch (reg.type) {
       case 'stack': {
         this.noteAccess(pc, 'stack');
@@ -570,7 +626,7 @@ class Verifier {
         this.noteSlots(st, pc, reg.frame, lo, hi, size, write);
         if (write) {
           const v = value!;
-          if (!fixed) { for (let o = lo; o <= hi; o++) stack.writeMisc(o, size, false); return out; }
+          if (!fixed) { for (let o = lo; o <= hi; o++) stack.writeMisc(o, size, false); return NOTHING_READ; }
           if (isPointer(v)) {
             if (size !== 8) throw new Reject('VERIFY_SPILL_SIZE', {}, 'invalid size of register spill');
             stack.spill(lo, v);
@@ -580,7 +636,7 @@ class Verifier {
             stack.writeMisc(lo, size, isConst(v) && (v.varOff.value & ((1n << BigInt(size * 8)) - 1n)) === 0n);
           }
           this.noteDepth(st, reg.frame, lo);
-          return out;
+          return NOTHING_READ;
         }
         if (!fixed) {
           for (let o = lo; o <= hi && this.opts.unprivileged; o++) {
@@ -623,7 +679,7 @@ class Verifier {
             field: fieldHint(layout.fields.find((x) => insnOff >= x.off && insnOff < x.off + x.size)?.name),
           }, `invalid bpf_context access off=${insnOff} size=${size}`, regno, reg);
         }
-        if (write) return out;
+        if (write) return NOTHING_READ;
         switch (a.ptr) {
           case 'packet': return pointer('packet', 0, pc);
           case 'packet_end': return pointer('packet_end', 0, pc);
@@ -951,6 +1007,7 @@ class Verifier {
             }
           }
         }
+        if (needInit) this.noteSlots(st, st.pc, reg.frame, lo, hi, size, false);
         if (write) { for (let o = lo; o <= hi; o++) stack.writeMisc(o, size, false); }
         this.noteDepth(st, reg.frame, lo);
         return;
@@ -1050,16 +1107,29 @@ function fieldHint(name: string | undefined): string {
   return name === undefined ? '' : ` (field ${name})`;
 }
 
+const FACT_KIND: Partial<Record<Reg['type'], FactKind>> = {
+  not_init: 'uninit', scalar: 'scalar', ctx: 'ctx', stack: 'stack', packet: 'packet', packet_end: 'packet_end', packet_meta: 'packet_meta',
+  map_value: 'map_value', map_value_or_null: 'map_value_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr', mem: 'mem',
+  mem_or_null: 'mem_or_null', func: 'func',
+};
+
 function regFact(r: Reg): RegFact {
   if (r.type === 'not_init') return { kind: 'uninit', min: 0n, max: 0n };
   if (r.type === 'scalar') return { kind: 'scalar', min: r.umin, max: r.umax };
-  const kind: FactKind = ({
-    ctx: 'ctx', stack: 'stack', packet: 'packet', packet_end: 'packet_end', packet_meta: 'packet_meta',
-    map_value: 'map_value', map_value_or_null: 'map_value_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr', mem: 'mem', mem_or_null: 'mem_or_null',
-    func: 'func',
-  } as Record<string, FactKind>)[r.type] ?? 'sock';
+  const kind = FACT_KIND[r.type] ?? 'sock';
   const base = BigInt(r.off);
   return { kind, min: base + r.smin, max: base + r.smax, ...(r.map >= 0 ? { map: r.map } : {}) };
+}
+
+/** Whether the fact already holds for the register (joining would not change it). */
+function factCovers(f: RegFact, r: Reg): boolean {
+  if (f.kind !== (FACT_KIND[r.type] ?? 'sock')) return false;
+  if (r.type === 'not_init') return true;
+  if (r.type === 'scalar') return f.min <= r.umin && r.umax <= f.max;
+  if (f.map !== (r.map >= 0 ? r.map : undefined)) return false;
+  if (r.off === 0) return f.min <= r.smin && r.smax <= f.max;
+  const base = BigInt(r.off);
+  return f.min <= base + r.smin && base + r.smax <= f.max;
 }
 
 /** Things `transfer.ts` needs from the verifier. */

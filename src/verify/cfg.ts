@@ -26,18 +26,22 @@ export interface Cfg {
   readonly subprogs: readonly number[];
   /** Subprogram start for each pc. */
   readonly subOf: Int32Array;
-  /** Prune points: jump targets, fall-throughs of conditional jumps, returns from calls. */
+  /** Prune points, as the kernel marks them: conditional jumps, targets of `ja`, returns from calls. */
   readonly prune: Uint8Array;
   /** Live-in registers per pc (bit n = rn). */
   readonly liveIn: Uint16Array;
   /**
    * Registers per pc whose scalar value may reach a use where the value
-   * matters for safety: a pointer offset, a helper argument, a branch that
-   * may be decided by it, a checked return value. Other scalars are ignored
+   * matters for safety: a pointer offset, a helper argument that is not
+   * `anything`, a branch that may be decided by it, a checked return value. Other scalars are ignored
    * when states are compared: a static over-approximation of the kernel's
    * precision marks (`mark_chain_precision`).
    */
   readonly precise: Uint16Array;
+  /** Successors within the function, two per pc (-1: none). */
+  readonly succ: Int32Array;
+  /** Predecessors within the function, per pc. */
+  readonly preds: readonly (readonly number[])[];
 }
 
 /** Jump target of a jump instruction, or undefined. */
@@ -71,7 +75,9 @@ export function buildCfg(insns: readonly Insn[], exitValueChecked = true): { cfg
   const prune = new Uint8Array(length);
   const liveIn = new Uint16Array(length);
   const precise = new Uint16Array(length);
-  const cfg: Cfg = { byPc, length, subprogs, subOf, prune, liveIn, precise };
+  const succ = new Int32Array(length * 2).fill(-1);
+  const preds: number[][] = Array.from({ length }, () => []);
+  const cfg: Cfg = { byPc, length, subprogs, subOf, prune, liveIn, precise, succ, preds };
   // check_subprogs: calls and jumps stay in range; each function ends in exit or ja
   for (const i of insns) {
     const row = rowOf(i);
@@ -85,8 +91,8 @@ export function buildCfg(insns: readonly Insn[], exitValueChecked = true): { cfg
       if (t < 0 || t >= length || byPc[t] === undefined || subOf[t] !== subOf[i.pc]) {
         return { cfg, problem: { kind: 'jump_range', pc: i.pc, target: t } };
       }
-      prune[t] = 1;
-      if (row.kind === 'jcond' && i.pc + 1 < length) prune[i.pc + 1] = 1;
+      // the kernel's prune points (`visit_insn`): a conditional jump itself, the target of `ja`
+      if (row.kind === 'jcond') prune[i.pc] = 1; else prune[t] = 1;
     }
     if (row.kind === 'call' && i.pc + 1 < length) prune[i.pc + 1] = 1;
   }
@@ -108,8 +114,16 @@ export function buildCfg(insns: readonly Insn[], exitValueChecked = true): { cfg
     }
   }
   for (const i of insns) if (!seen[i.pc]) return { cfg, problem: { kind: 'unreachable', pc: i.pc } };
+  for (const i of insns) {
+    let k = 0;
+    for (const n of successors(i, false)) {
+      if (n < 0 || n >= length || k >= 2) continue;
+      succ[i.pc * 2 + k++] = n;
+      preds[n]!.push(i.pc);
+    }
+  }
   computeLiveness(cfg);
-  updatePrecision(cfg, exitValueChecked, new Set());
+  updatePrecision(cfg, exitValueChecked, { predicted: new Set(), ptrArith: new Set() });
   return { cfg };
 }
 
@@ -191,7 +205,22 @@ function computeLiveness(cfg: Cfg): void {
  * plus the sources of defined registers that matter later, plus what matters
  * later and is not redefined here.
  */
-function preciseUseDef(insn: Insn, outMask: number, mainExitChecked: boolean, inMain: boolean, predicted: ReadonlySet<number>): number {
+/** Helper arguments whose scalar value the verifier looks at (sizes, null for `_or_null` pointers): every kind but `anything`. */
+function helperPreciseArgs(id: number): number {
+  const p = helperProto(id);
+  if (p === undefined) return ARGS_MASK;
+  return p.args.reduce((m, a, k) => (a === 'anything' ? m : m | (1 << (k + 1))), 0);
+}
+
+/** What the run has seen so far that makes scalar values matter. */
+export interface PrecisionSeeds {
+  /** Conditional jumps whose outcome was predicted (one edge skipped). */
+  readonly predicted: ReadonlySet<number>;
+  /** Register-register `add`/`sub` instructions that had a pointer operand. */
+  readonly ptrArith: ReadonlySet<number>;
+}
+
+function preciseUseDef(insn: Insn, outMask: number, mainExitChecked: boolean, inMain: boolean, seeds: PrecisionSeeds): number {
   const row = rowOf(insn)!;
   const d = 1 << insn.dst;
   const s = 1 << insn.src;
@@ -200,8 +229,8 @@ function preciseUseDef(insn: Insn, outMask: number, mainExitChecked: boolean, in
     case 'alu': {
       const dstMatters = (outMask & d) !== 0;
       if (row.alu === 'mov' || row.alu === 'movsx') return (outMask & ~d) | (dstMatters && x ? s : 0);
-      // add/sub of two registers may be pointer arithmetic: both operands matter
-      const ptrArith = x && (row.alu === 'add' || row.alu === 'sub');
+      // add/sub of two registers that was pointer arithmetic somewhere in the run: both operands matter
+      const ptrArith = x && (row.alu === 'add' || row.alu === 'sub') && seeds.ptrArith.has(insn.pc);
       return outMask | (ptrArith ? d | s : 0) | (dstMatters && x ? s : 0);
     }
     case 'neg': case 'end': return outMask;
@@ -212,8 +241,10 @@ function preciseUseDef(insn: Insn, outMask: number, mainExitChecked: boolean, in
     case 'atomic': return outMask | d | s | (row.atomic === 'cmpxchg' ? 1 : 0);
     case 'ldabs': return (outMask & ~CALLER_SAVED) | (1 << 6);
     case 'ldind': return (outMask & ~CALLER_SAVED) | (1 << 6) | s;
-    case 'jcond': return predicted.has(insn.pc) ? outMask | d | (x ? s : 0) : outMask;
-    case 'call': case 'callx': return (outMask & ~CALLER_SAVED) | ARGS_MASK | (row.kind === 'callx' ? d : 0);
+    case 'jcond': return seeds.predicted.has(insn.pc) ? outMask | d | (x ? s : 0) : outMask;
+    case 'call':
+      return (outMask & ~CALLER_SAVED) | (row.name === 'CALL_HELPER' ? helperPreciseArgs(insn.imm) : ARGS_MASK);
+    case 'callx': return (outMask & ~CALLER_SAVED) | ARGS_MASK | d;
     case 'exit': return !inMain || mainExitChecked ? 1 : 0;
     case 'ja': return outMask;
   }
@@ -221,22 +252,45 @@ function preciseUseDef(insn: Insn, outMask: number, mainExitChecked: boolean, in
 
 /**
  * Recompute `cfg.precise` given the conditional jumps whose outcome has been
- * predicted so far (one edge skipped). A state whose exploration is complete
- * only relied on predictions already in the set, so comparing it with the
- * masks computed now is sound.
+ * predicted so far (one edge skipped) and the register additions that were
+ * pointer arithmetic. A state whose exploration is complete only relied on
+ * what is already in the sets, so comparing it with the masks computed now
+ * is sound. The masks only grow: with `changed`, only the flow from those
+ * pcs (whose seeds were added since the last call) is recomputed.
  */
-export function updatePrecision(cfg: Cfg, mainExitChecked: boolean, predicted: ReadonlySet<number>): void {
-  const { byPc, length, precise, subOf } = cfg;
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (let pc = length - 1; pc >= 0; pc--) {
-      const insn = byPc[pc];
-      if (insn === undefined) continue;
-      let out = 0;
-      for (const n of successors(insn, false)) if (n >= 0 && n < length) out |= precise[n]!;
-      const inn = preciseUseDef(insn, out, mainExitChecked, subOf[pc] === 0, predicted) & 0x7ff;
-      if (inn !== precise[pc]) { precise[pc] = inn; changed = true; }
-    }
+export function updatePrecision(cfg: Cfg, mainExitChecked: boolean, seeds: PrecisionSeeds, changed?: readonly number[]): void {
+  const { byPc, precise, subOf, succ } = cfg;
+  backwardFlow(cfg, changed, (pc) => {
+    const insn = byPc[pc]!;
+    const a = succ[pc * 2]!;
+    const b = succ[pc * 2 + 1]!;
+    const out = (a >= 0 ? precise[a]! : 0) | (b >= 0 ? precise[b]! : 0);
+    const inn = preciseUseDef(insn, out, mainExitChecked, subOf[pc] === 0, seeds) & 0x7ff;
+    if (inn === precise[pc]) return false;
+    precise[pc] = inn;
+    return true;
+  });
+}
+
+/**
+ * Solve a backward data-flow problem with a worklist: `update(pc)` recomputes
+ * the pc's facts from its successors' and says whether they changed; then its
+ * predecessors are revisited. `start` lists the pcs to begin with (default:
+ * every instruction).
+ */
+export function backwardFlow(cfg: Cfg, start: readonly number[] | undefined, update: (pc: number) => boolean): void {
+  const { byPc, length, preds } = cfg;
+  const queued = new Uint8Array(length);
+  const work: number[] = [];
+  if (start === undefined) {
+    for (let pc = 0; pc < length; pc++) if (byPc[pc] !== undefined) { work.push(pc); queued[pc] = 1; }
+  } else {
+    for (const pc of start) if (!queued[pc] && byPc[pc] !== undefined) { work.push(pc); queued[pc] = 1; }
+  }
+  while (work.length > 0) {
+    const pc = work.pop()!;
+    queued[pc] = 0;
+    if (!update(pc)) continue;
+    for (const p of preds[pc]!) if (!queued[p]) { queued[p] = 1; work.push(p); }
   }
 }

@@ -15,7 +15,7 @@ import {
   S64_MIN, alu32, alu64, assignBounds, branchTaken, byteSwap, copyBounds, isConst, negateCond, neg, refineCond,
   signExtend, syncBounds, truncate, type CondOp, type ScalarOp,
 } from './domains/scalar.js';
-import { Reject, type Frame, type State, type VerifierHooks } from './analyze.js';
+import { Reject, cloneState, type Frame, type State, type VerifierHooks } from './analyze.js';
 
 const BPF_MAX_VAR_OFF = 1n << 29n;
 const MAX_PACKET_OFF = 0xffffn;
@@ -68,8 +68,7 @@ export function aluInsn(f: Frame, insn: Insn, row: OpcodeRow, hooks: VerifierHoo
     return;
   }
   const d = read(insn.dst);
-  const s = row.source === 'X' ? read(insn.src) : constScalar(BigInt(insn.imm), pc);
-  if (row.source === 'K' && row.width === 32) assignBounds(s, copyBounds(constScalar(BigInt(insn.imm >>> 0), pc)));
+  const s = row.source === 'X' ? read(insn.src) : constScalar(row.width === 32 ? BigInt(insn.imm >>> 0) : BigInt(insn.imm), pc);
   if (!isPointer(d) && !isPointer(s)) {
     if (row.width === 64) alu64(d, op as ScalarOp, s); else alu32(d, op as ScalarOp, s);
     d.id = 0; d.pc = pc;
@@ -148,13 +147,6 @@ function adjustPtr(regno: number, ptr: Reg, off: Reg, op: string, pc: number, ho
 /** One outgoing edge of a conditional jump. */
 export interface Edge { readonly taken: boolean; readonly state: State }
 
-function cloneFor(st: State): State {
-  return {
-    frames: st.frames.map((fr) => ({ ...fr, regs: fr.regs.map(copyReg), stack: fr.stack.clone() })),
-    refs: st.refs.slice(), pc: st.pc,
-  };
-}
-
 function forEachReg(st: State, fn: (r: Reg) => void): void {
   for (const fr of st.frames) {
     for (const r of fr.regs) fn(r);
@@ -212,7 +204,7 @@ export function condJump(f: Frame, insn: Insn, row: OpcodeRow, hooks: VerifierHo
     const t = branchTaken(dst, src, cond, is32);
     if (t === 1) return [{ taken: true, state: st }];
     if (t === 0) return [{ taken: false, state: st }];
-    const other = cloneFor(st);
+    const other = cloneState(st);
     const edges: Edge[] = [];
     for (const [state, c, taken] of [[other, cond, true], [st, negateCond(cond), false]] as const) {
       const a = regIn(state, true);
@@ -231,7 +223,7 @@ export function condJump(f: Frame, insn: Insn, row: OpcodeRow, hooks: VerifierHo
     const ptr = zero(src) ? dst : src;
     if (isPointer(ptr)) {
       if (mayBeNull(ptr.type)) {
-        const other = cloneFor(st);
+        const other = cloneState(st);
         markNull(other, ptr.id, cond === 'jeq', insn.pc);
         markNull(st, ptr.id, cond === 'jne', insn.pc);
         return [{ taken: true, state: other }, { taken: false, state: st }];
@@ -244,7 +236,7 @@ export function condJump(f: Frame, insn: Insn, row: OpcodeRow, hooks: VerifierHo
   if (!is32 && isPointer(dst) && isPointer(src)) {
     const pktVsEnd = (a: Reg, b: Reg): boolean =>
       (a.type === 'packet' && b.type === 'packet_end') || (a.type === 'packet_meta' && b.type === 'packet');
-    const other = cloneFor(st);
+    const other = cloneState(st);
     const dstT = other.frames[frameNo]!.regs[insn.dst]!;
     const srcT = other.frames[frameNo]!.regs[insn.src]!;
     const dstF = dst;
@@ -268,7 +260,7 @@ export function condJump(f: Frame, insn: Insn, row: OpcodeRow, hooks: VerifierHo
     }
     return [{ taken: true, state: other }, { taken: false, state: st }];
   }
-  return [{ taken: true, state: cloneFor(st) }, { taken: false, state: st }];
+  return [{ taken: true, state: cloneState(st) }, { taken: false, state: st }];
 }
 
 export { syncBounds };

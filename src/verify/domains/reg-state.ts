@@ -7,8 +7,10 @@
  */
 
 import {
-  assignBounds, boundsText, boundsWithin, constBounds, copyBounds, isConst, joinBounds, unknownBounds, type Bounds,
+  S32_MAX, S32_MIN, S64_MAX, S64_MIN, assignBounds, boundsText, boundsWithin, constBounds, copyBounds, isConst, joinBounds,
+  type Bounds,
 } from './scalar.js';
+import { TNUM_UNKNOWN, U32_MAX, U64_MAX } from './tnum.js';
 
 /** Register types (`enum bpf_reg_type`, with `PTR_MAYBE_NULL` folded into `_or_null` kinds). */
 export type RegType =
@@ -39,27 +41,48 @@ export interface Reg extends Bounds {
 
 /** A register that was never written (`NOT_INIT`). */
 export function notInit(): Reg {
-  return { type: 'not_init', off: 0, id: 0, range: 0, map: -1, ref: 0, frame: 0, ringbuf: false, pc: -1, ...unknownBounds() };
+  return {
+    type: 'not_init', off: 0, id: 0, range: 0, map: -1, ref: 0, frame: 0, ringbuf: false, pc: -1,
+    varOff: TNUM_UNKNOWN, smin: S64_MIN, smax: S64_MAX, umin: 0n, umax: U64_MAX,
+    s32min: S32_MIN, s32max: S32_MAX, u32min: 0n, u32max: U32_MAX,
+  };
 }
 
 /** An unknown scalar. */
 export function unknownScalar(pc: number): Reg {
-  return { ...notInit(), type: 'scalar', pc };
+  const r = notInit();
+  r.type = 'scalar';
+  r.pc = pc;
+  return r;
 }
 
 /** A known scalar. */
 export function constScalar(v: bigint, pc: number): Reg {
-  return { ...notInit(), ...constBounds(v), type: 'scalar', pc };
+  const r = notInit();
+  assignBounds(r, constBounds(v));
+  r.type = 'scalar';
+  r.pc = pc;
+  return r;
 }
+
+/** The bounds of a pointer's variable part when it has none. */
+const ZERO = constBounds(0n);
 
 /** A pointer of `type` at fixed offset `off` with no variable part. */
 export function pointer(type: RegType, off: number, pc: number, extra: Partial<Reg> = {}): Reg {
-  return { ...notInit(), ...constBounds(0n), type, off, pc, ...extra };
+  const r = notInit();
+  assignBounds(r, ZERO);
+  r.type = type; r.off = off; r.pc = pc;
+  return Object.assign(r, extra);
 }
 
-/** A copy of a register. */
+/** A copy of a register (every field listed, so that all registers share one object shape). */
 export function copyReg(r: Reg): Reg {
-  return { ...r };
+  return {
+    type: r.type, off: r.off, id: r.id, range: r.range, map: r.map, ref: r.ref, frame: r.frame, ringbuf: r.ringbuf, pc: r.pc,
+    varOff: r.varOff, smin: r.smin, smax: r.smax, umin: r.umin, umax: r.umax,
+    s32min: r.s32min, s32max: r.s32max, u32min: r.u32min, u32max: r.u32max,
+  };
 }
 
 /** Whether the register holds a pointer. */
@@ -112,12 +135,18 @@ export function regText(r: Reg): string {
 
 /** Make `r` an unknown scalar produced at `pc`, in place. */
 export function markUnknown(r: Reg, pc: number): void {
-  Object.assign(r, unknownScalar(pc));
+  assignReg(r, unknownScalar(pc));
 }
 
 /** Make `r` a known scalar, in place. */
 export function markConst(r: Reg, v: bigint, pc: number): void {
-  Object.assign(r, constScalar(v, pc));
+  assignReg(r, constScalar(v, pc));
+}
+
+function assignReg(to: Reg, from: Reg): void {
+  to.type = from.type; to.off = from.off; to.id = from.id; to.range = from.range; to.map = from.map; to.ref = from.ref;
+  to.frame = from.frame; to.ringbuf = from.ringbuf; to.pc = from.pc;
+  assignBounds(to, from);
 }
 
 /**
@@ -125,21 +154,28 @@ export function markConst(r: Reg, v: bigint, pc: number): void {
  * kernel's `check_ids` keeps it: an old id must always map to the same new id.
  */
 export class IdMap {
-  private readonly map = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  /** Pairs recorded so far, `[old0, new0, old1, new1, ...]` up to `used`: a few per comparison, so a linear scan is cheapest. */
+  private readonly pairs: number[] = [];
+  private used = 0;
   private tmp = -1;
   /** Forget every pair (reuse for the next comparison). */
-  reset(): this { this.map.clear(); this.back.clear(); this.tmp = -1; return this; }
+  reset(): this { this.used = 0; this.tmp = -1; return this; }
   /** A fresh id that matches nothing else (`tmp_id_gen`). */
   fresh(): number { return this.tmp--; }
   /** Record or check `oldId ↔ newId`; false when they contradict earlier pairs. */
   check(oldId: number, newId: number): boolean {
     if (oldId === 0 && newId === 0) return true;
     if (oldId === 0 || newId === 0) return false;
-    const m = this.map.get(oldId);
-    const b = this.back.get(newId);
-    if (m === undefined && b === undefined) { this.map.set(oldId, newId); this.back.set(newId, oldId); return true; }
-    return m === newId && b === oldId;
+    const p = this.pairs;
+    for (let k = 0; k < this.used; k += 2) {
+      const o = p[k]!;
+      const n = p[k + 1]!;
+      if (o === oldId || n === newId) return o === oldId && n === newId;
+    }
+    p[this.used] = oldId;
+    p[this.used + 1] = newId;
+    this.used += 2;
+    return true;
   }
 }
 

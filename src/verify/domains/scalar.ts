@@ -25,9 +25,13 @@ export interface Bounds {
 export const S64_MIN = -(1n << 63n);
 /** Largest signed 64-bit value. */
 export const S64_MAX = (1n << 63n) - 1n;
-const S32_MIN = -(1n << 31n);
-const S32_MAX = (1n << 31n) - 1n;
+/** Smallest signed 32-bit value. */
+export const S32_MIN = -(1n << 31n);
+/** Largest signed 32-bit value. */
+export const S32_MAX = (1n << 31n) - 1n;
 
+/** The high 32 bits of a 64-bit value (`~U32_MAX` on unsigned values). */
+const HI32 = 0xffff_ffff_0000_0000n;
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
@@ -141,22 +145,25 @@ function deduce64(r: Bounds): void {
 }
 
 function deduceMixed(r: Bounds): void {
-  const hiU = r.umin & ~U32_MAX;
+  const hiU = r.umin & HI32;
   r.umin = max(r.umin, hiU | r.u32min);
-  r.umax = min(r.umax, (r.umax & ~U32_MAX) | r.u32max);
-  const smin = s64((u64(r.smin) & ~U32_MAX) | r.u32min);
-  const smax = s64((u64(r.smax) & ~U32_MAX) | r.u32max);
+  r.umax = min(r.umax, (r.umax & HI32) | r.u32max);
+  const smin = s64((u64(r.smin) & HI32) | r.u32min);
+  const smax = s64((u64(r.smax) & HI32) | r.u32max);
   r.smin = max(r.smin, smin);
   r.smax = min(r.smax, smax);
   if (u32(r.s32min) <= u32(r.s32max)) {
-    r.umin = max(r.umin, (r.umin & ~U32_MAX) | u32(r.s32min));
-    r.umax = min(r.umax, (r.umax & ~U32_MAX) | u32(r.s32max));
-    r.smin = max(r.smin, s64((u64(r.smin) & ~U32_MAX) | u32(r.s32min)));
-    r.smax = min(r.smax, s64((u64(r.smax) & ~U32_MAX) | u32(r.s32max)));
+    r.umin = max(r.umin, (r.umin & HI32) | u32(r.s32min));
+    r.umax = min(r.umax, (r.umax & HI32) | u32(r.s32max));
+    r.smin = max(r.smin, s64((u64(r.smin) & HI32) | u32(r.s32min)));
+    r.smax = min(r.smax, s64((u64(r.smax) & HI32) | u32(r.s32max)));
   }
 }
 
 function boundOffset(r: Bounds): void {
+  // ranges that span the sign bit (64- and 32-bit) give unknown tnums: intersecting with them changes nothing
+  const t = r.varOff;
+  if ((r.umin ^ r.umax) > S64_MAX && (r.u32min ^ r.u32max) > S32_MAX && (t.value & t.mask) === 0n) return;
   const v64 = tnumIntersect(r.varOff, tnumRange(r.umin, r.umax));
   const v32 = tnumIntersect(tnumSubreg(v64), tnumRange(r.u32min, r.u32max));
   r.varOff = tnumOr(tnumClearSubreg(v64), v32);
@@ -167,16 +174,50 @@ function boundOffset(r: Bounds): void {
  * ranges until they agree.
  */
 export function syncBounds(r: Bounds): void {
+  if (r.varOff.mask === 0n && setConstIfWithin(r, r.varOff.value)) return;
+  if (isUnknown(r)) return;
   updateBounds(r);
+  const { umin, umax, smin, smax, u32min, u32max, s32min, s32max } = r;
   deduce32(r); deduce64(r); deduceMixed(r);
-  deduce32(r); deduce64(r); deduceMixed(r);
+  // every step only tightens, as a function of the bounds alone: a round that changed nothing would not change the next
+  if (r.umin !== umin || r.umax !== umax || r.smin !== smin || r.smax !== smax
+    || r.u32min !== u32min || r.u32max !== u32max || r.s32min !== s32min || r.s32max !== s32max) {
+    deduce32(r); deduce64(r); deduceMixed(r);
+  }
+  const t = r.varOff;
   boundOffset(r);
-  updateBounds(r);
+  // the tnum's limits are in the bounds already unless the tnum changed
+  if (r.varOff.value !== t.value || r.varOff.mask !== t.mask) updateBounds(r);
+}
+
+/** Nothing known at all: syncing changes nothing. */
+function isUnknown(r: Bounds): boolean {
+  return r.varOff.mask === U64_MAX && r.umin === 0n && r.umax === U64_MAX && r.smin === S64_MIN && r.smax === S64_MAX
+    && r.u32min === 0n && r.u32max === U32_MAX && r.s32min === S32_MIN && r.s32max === S32_MAX;
+}
+
+/** A known value inside every range: all bounds become that value (what the full sync computes, without the work). */
+function setConstIfWithin(r: Bounds, v: bigint): boolean {
+  const sv = s64(v);
+  const v32 = v & U32_MAX;
+  const sv32 = s32(v);
+  if (r.umin > v || v > r.umax || r.smin > sv || sv > r.smax || r.u32min > v32 || v32 > r.u32max || r.s32min > sv32 || sv32 > r.s32max) return false;
+  r.umin = v; r.umax = v; r.smin = sv; r.smax = sv; r.u32min = v32; r.u32max = v32; r.s32min = sv32; r.s32max = sv32;
+  return true;
 }
 
 /** Keep the low `size` bytes, zero-extended (`coerce_reg_to_size`). */
 export function truncate(r: Bounds, size: number): void {
   if (size >= 8) return;
+  if (r.varOff.mask === U64_MAX && r.umin === 0n && r.umax === U64_MAX) {
+    // the result depends only on the tnum and the unsigned range: for an unknown value it is fixed per size
+    const t = TRUNCATED_UNKNOWN[size];
+    if (t !== undefined) { assignBounds(r, t); return; }
+  }
+  truncateBounds(r, size);
+}
+
+function truncateBounds(r: Bounds, size: number): void {
   const mask = (1n << BigInt(size * 8)) - 1n;
   r.varOff = tnumCast(r.varOff, size);
   if ((r.umin & ~mask) === (r.umax & ~mask)) { r.umin &= mask; r.umax &= mask; } else { r.umin = 0n; r.umax = mask; }
@@ -184,6 +225,14 @@ export function truncate(r: Bounds, size: number): void {
   r.u32min = 0n; r.u32max = U32_MAX; r.s32min = S32_MIN; r.s32max = S32_MAX;
   syncBounds(r);
 }
+
+/** `truncate` of a completely unknown value, by size in bytes. */
+const TRUNCATED_UNKNOWN: (Bounds | undefined)[] = [1, 2, 4].reduce<(Bounds | undefined)[]>((out, size) => {
+  const b = unknownBounds();
+  truncateBounds(b, size);
+  out[size] = b;
+  return out;
+}, []);
 
 /** Keep the low `size` bytes, sign-extended (`coerce_reg_to_size_sx`). */
 export function signExtend(r: Bounds, size: number): void {
@@ -317,7 +366,8 @@ export function alu64(dst: Bounds, op: ScalarOp, src: Bounds): void {
  */
 export function alu32(dst: Bounds, op: ScalarOp, src: Bounds): void {
   const s = copyBounds(src);
-  truncate(s, 4);
+  // a constant that fits in 32 bits is its own truncation
+  if (!(isConst(s) && s.umax <= U32_MAX)) truncate(s, 4);
   if (op === 'arsh') {
     signExtend(dst, 4);
     if (!isConst(s) || s.umax > 31n) { setUnknown(dst); truncate(dst, 4); return; }

@@ -29,11 +29,15 @@ export class StackState {
   readonly spills: (Reg | undefined)[];
   /** Deepest byte touched, in bytes below the frame pointer (the frame's stack depth). */
   depth: number;
+  /** `kinds` as 32-bit words, made on first use. */
+  private words32: Uint32Array | undefined;
 
   constructor(from?: StackState) {
     if (from) {
       this.kinds = from.kinds.slice();
-      this.spills = from.spills.map((r) => (r ? copyReg(r) : undefined));
+      const spills = from.spills.slice();
+      for (let k = 0; k < spills.length; k++) { const r = spills[k]; if (r !== undefined) spills[k] = copyReg(r); }
+      this.spills = spills;
       this.depth = from.depth;
     } else {
       this.kinds = new Uint8Array(STACK_BYTES);
@@ -43,7 +47,7 @@ export class StackState {
   }
 
   /** The byte kinds viewed four at a time. */
-  words(): Uint32Array { return new Uint32Array(this.kinds.buffer, this.kinds.byteOffset, STACK_BYTES / 4); }
+  words(): Uint32Array { return (this.words32 ??= new Uint32Array(this.kinds.buffer, this.kinds.byteOffset, STACK_BYTES / 4)); }
 
   /** A deep copy. */
   clone(): StackState { return new StackState(this); }
@@ -115,14 +119,31 @@ export class StackState {
 }
 
 /**
+ * What the run learned of a pc's stack slots: two 32-bit words per pc
+ * (bit n = slot n) of slots that may still be read (`live`) and of slots
+ * whose spilled number may reach a precise register (`precise`).
+ */
+export interface SlotFacts {
+  readonly live: Uint32Array;
+  readonly precise: Uint32Array;
+  readonly at: number;
+  /** Reads of uninitialised bytes give unknown numbers (privileged mode), as reads of `MISC` bytes do. */
+  readonly uninitReadable: boolean;
+}
+
+/**
  * Whether `cur`'s stack is safe wherever `old`'s was (`stacksafe`): every
  * byte `old` relied on is at least as initialised in `cur`, and spilled
- * registers are `regSafe` (spilled scalars only in slots `precise` names).
+ * registers are `regSafe`. With `slots`, slots that are never read again
+ * are skipped (the kernel's stack liveness) and spilled scalars are compared
+ * only in precise slots.
  */
-export function stackSafe(old: StackState, cur: StackState, ids: IdMap, precise?: (slot: number) => boolean): boolean {
+export function stackSafe(old: StackState, cur: StackState, ids: IdMap, slots?: SlotFacts): boolean {
   const ow = old.words();
   const cw = cur.words();
+  const word = slots === undefined ? 0 : slots.at * 2;
   for (let b = STACK_BYTES - old.depth; b < STACK_BYTES; b++) {
+    if (slots !== undefined && ((slots.live[word + (b >> 8)]! >>> ((b >> 3) & 31)) & 1) === 0) { b |= 7; continue; }
     // fast path: four equal bytes with no spill among them are safe
     if ((b & 3) === 0 && b + 4 <= STACK_BYTES) {
       const w = ow[b >> 2]!;
@@ -131,7 +152,11 @@ export function stackSafe(old: StackState, cur: StackState, ids: IdMap, precise?
     const ok = old.kinds[b]!;
     if (ok === ByteKind.INVALID) continue;
     const ck = cur.kinds[b]!;
-    if (ck === ByteKind.INVALID) return false;
+    if (ck === ByteKind.INVALID) {
+      // where uninitialised bytes read as unknown numbers, they are as good as MISC ones
+      if (slots?.uninitReadable !== true || ok !== ByteKind.MISC) return false;
+      continue;
+    }
     if (ok === ByteKind.MISC) {
       if (ck === ByteKind.SPILL) {
         const r = cur.spills[b >> 3];
@@ -141,6 +166,8 @@ export function stackSafe(old: StackState, cur: StackState, ids: IdMap, precise?
     }
     if (ok === ByteKind.ZERO) {
       if (ck === ByteKind.ZERO) continue;
+      // a known zero read into registers that are never compared: any number will do
+      if (slots !== undefined && ck === ByteKind.MISC && ((slots.precise[word + (b >> 8)]! >>> ((b >> 3) & 31)) & 1) === 0) continue;
       if (ck === ByteKind.SPILL) {
         const r = cur.spills[b >> 3];
         if (r !== undefined && r.type === 'scalar' && isConst(r) && r.varOff.value === 0n) continue;
@@ -159,7 +186,7 @@ export function stackSafe(old: StackState, cur: StackState, ids: IdMap, precise?
       if (!(o.umin === 0n && o.umax === 0xffff_ffff_ffff_ffffn && o.smin === -(1n << 63n))) return false;
       continue;
     }
-    if (precise !== undefined && o.type === 'scalar' && c.type === 'scalar' && !precise(b >> 3)) continue;
+    if (slots !== undefined && o.type === 'scalar' && c.type === 'scalar' && ((slots.precise[word + (b >> 8)]! >>> ((b >> 3) & 31)) & 1) === 0) continue;
     if (!regSafe(o, c, ids)) return false;
   }
   return true;

@@ -24,7 +24,10 @@ export const TNUM_UNKNOWN: Tnum = tn(0n, U64_MAX);
 export function tnumConst(v: bigint): Tnum { return { value: BigInt.asUintN(64, v), mask: 0n }; }
 
 /** Highest set bit position + 1 (`fls64`). */
-function fls64(x: bigint): number { return x === 0n ? 0 : x.toString(2).length; }
+function fls64(x: bigint): number {
+  const hi = Number(x >> 32n);
+  return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x));
+}
 
 /** The smallest tnum holding every value in [min, max] (`tnum_range`, unsigned). */
 export function tnumRange(min: bigint, max: bigint): Tnum {

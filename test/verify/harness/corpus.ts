@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadObject } from '../../../src/elf/index.js';
 import type { BpfObject } from '../../../src/elf/index.js';
+import { verifierMaps } from '../../../src/host/verify.js';
 import { verifyProgram } from '../../../src/verify/index.js';
 import type { VerifyMap, VerifyResult } from '../../../src/verify/index.js';
 
@@ -24,7 +25,12 @@ export interface CorpusRow {
   readonly ours: 'accepted' | 'rejected' | 'missing';
   readonly ourMessage: string;
   readonly processed: number;
+  /** The kernel's peak states (`peak_states`) and this verifier's. */
+  readonly kernelPeakStates: number;
+  readonly peakStates: number;
   readonly ms: number;
+  /** CPU time of this process while verifying (steadier than `ms` on a busy machine). */
+  readonly cpuMs: number;
 }
 
 function splitCsv(line: string): string[] {
@@ -40,44 +46,35 @@ function splitCsv(line: string): string[] {
   return out;
 }
 
-/** Maps of an object as the verifier sees them. */
-export function verifyMaps(obj: BpfObject): VerifyMap[] {
-  const out: VerifyMap[] = obj.maps.map((m) => ({
-    type: m.typeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
-    readonly: m.readonly, name: m.name, ...(m.readonly && m.initial !== undefined ? { initial: m.initial } : {}),
-  }));
-  obj.maps.forEach((m, k) => {
-    // legacy definitions (samples/bpf's bpf_map_def) name the inner map by index in `inner_map_idx`
-    if (m.innerMap === undefined && (m.typeName === 'array_of_maps' || m.typeName === 'hash_of_maps') && m.extra !== undefined && m.extra.length >= 4) {
-      const legacy = obj.maps.filter((x) => x.kind === 'legacy' && x.section === m.section);
-      const idx = new DataView(m.extra.buffer, m.extra.byteOffset, 4).getUint32(0, true);
-      const inner = legacy[idx];
-      if (inner !== undefined) out[k] = { ...out[k]!, inner: obj.maps.indexOf(inner) };
-      return;
-    }
-    if (m.innerMap === undefined) return;
-    const i = m.innerMap;
-    out.push({ type: i.typeName, keySize: i.keySize, valueSize: i.valueSize, maxEntries: i.maxEntries, name: i.name });
-    out[k] = { ...out[k]!, inner: out.length - 1 };
-  });
-  return out;
+/** What to run and when to stop. */
+export interface CorpusOptions {
+  /** Keep rows of these files (paths relative to the samples directory) and sections. */
+  readonly filter?: (file: string, section: string) => boolean;
+  readonly maxInsns?: number;
+  /** Called after each row. */
+  readonly onRow?: (r: CorpusRow) => void;
+  /** Asked before each program; true stops the run (a time budget). */
+  readonly stop?: () => boolean;
 }
 
 /** Compare every comparable row; `dir` is the samples directory. */
-export function runCorpus(dir: string, opts: { filter?: (file: string) => boolean; maxInsns?: number; onRow?: (r: CorpusRow) => void } = {}): CorpusRow[] {
+export function runCorpus(dir: string, opts: CorpusOptions = {}): CorpusRow[] {
   const lines = readFileSync(join(dir, 'kernel-verdicts.csv'), 'utf8').trim().split('\n');
   const head = splitCsv(lines[0]!);
   const col = (name: string): number => head.indexOf(name);
   const objs = new Map<string, BpfObject | undefined>();
+  const maps = new Map<string, VerifyMap[]>();
   const rows: CorpusRow[] = [];
+  const add = (row: CorpusRow): void => { rows.push(row); opts.onRow?.(row); };
   for (const line of lines.slice(1)) {
     const c = splitCsv(line);
     const verdict = c[col('verdict')]!;
     const kind = c[col('error_kind')]!;
     if (!(verdict === 'accepted' || kind === 'verifier_reject')) continue;
     const file = c[col('file')]!;
-    if (opts.filter !== undefined && !opts.filter(file)) continue;
     const section = c[col('section')]!;
+    if (opts.filter !== undefined && !opts.filter(file, section)) continue;
+    if (opts.stop?.() === true) break;
     const func = c[col('function')]!;
     const progType = c[col('prog_type')]!;
     if (!objs.has(file)) {
@@ -89,21 +86,23 @@ export function runCorpus(dir: string, opts: { filter?: (file: string) => boolea
     const base = {
       file, section, func, progType, kernel: verdict === 'accepted' ? 'accepted' as const : 'rejected' as const,
       kernelMessage: c[col('message')] ?? '', kernelUsec: Number(c[col('kernel_verif_usec')] ?? 0),
-      kernelInsns: Number(c[col('processed_insns')] ?? 0),
+      kernelInsns: Number(c[col('processed_insns')] ?? 0), kernelPeakStates: Number(c[col('peak_states')] ?? 0),
     };
-    if (obj === undefined || prog === undefined) { rows.push({ ...base, ours: 'missing', ourMessage: 'not loaded', processed: 0, ms: 0 }); continue; }
+    if (obj === undefined || prog === undefined) { add({ ...base, ours: 'missing', ourMessage: 'not loaded', processed: 0, peakStates: 0, ms: 0, cpuMs: 0 }); continue; }
     const insns = prog.insns;
+    if (!maps.has(file)) maps.set(file, verifierMaps(obj));
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const cpuMs = (): number => { const c = process.cpuUsage(c0); return (c.user + c.system) / 1000; };
     let r: VerifyResult;
     try {
-      r = verifyProgram(insns, { progType, maps: verifyMaps(obj), ...(opts.maxInsns !== undefined ? { maxInsns: opts.maxInsns } : {}) });
+      r = verifyProgram(insns, { progType, maps: maps.get(file)!, ...(opts.maxInsns !== undefined ? { maxInsns: opts.maxInsns } : {}) });
     } catch (e) {
-      rows.push({ ...base, ours: 'missing', ourMessage: `crash: ${(e as Error).message}`, processed: 0, ms: performance.now() - t0 });
+      add({ ...base, ours: 'missing', ourMessage: `crash: ${(e as Error).message}`, processed: 0, peakStates: 0, ms: performance.now() - t0, cpuMs: cpuMs() });
       continue;
     }
-    const row: CorpusRow = { ...base, ours: r.verdict, ourMessage: r.errors[0]?.kernelMessage ?? '', processed: r.processedInsns, ms: performance.now() - t0 };
-    opts.onRow?.(row);
-    rows.push(row);
+    const row: CorpusRow = { ...base, ours: r.verdict, ourMessage: r.errors[0]?.kernelMessage ?? '', processed: r.processedInsns, peakStates: r.peakStates, ms: performance.now() - t0, cpuMs: cpuMs() };
+    add(row);
   }
   return rows;
 }
