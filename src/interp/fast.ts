@@ -53,6 +53,12 @@ const toBig = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | Bi
 class Env implements HelperEnv {
   pc = 0;
   callback?: HelperEnv['callback'];
+  /** At a helper call: the frame depth, the caller's frame pointer and the instructions run so far (for callbacks). */
+  depth = 0;
+  fp = 0;
+  count = 0;
+  /** Instructions callbacks ran during the helper call, for the caller's count. */
+  nested = 0;
   constructor(readonly memory: Memory, readonly ctx: number) {}
 }
 
@@ -105,14 +111,14 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   let depth = 0;
   let pc = entry.pc;
   let count = 0;
-  // a callback is a bpf-to-bpf call from the helper's call site, run by a nested loop
+  // a callback is a bpf-to-bpf call from the helper's call site, run by a nested loop; it reads the
+  // caller's state from `env` (set by `callHelper`), so the loop's own variables stay out of closures
   env.callback = (fn, a, b, c, d, e) => {
-    if (fn >= BigInt(length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc });
-    if (depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
-    const r = loop(prog, { ...options, args: [a, b, c, d, e], budget: budget - count }, mem, (lo[10]! >>> 0) - STACK_SIZE,
-      { pc: Number(fn), frames: entry.frames - depth - 1, ctx: env.ctx });
-    count += r.insnCount;
-    view = mem.view;
+    if (fn >= BigInt(length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc: env.pc });
+    if (env.depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc: env.pc });
+    const r = loop(prog, { ...options, args: [a, b, c, d, e], budget: budget - env.count - env.nested }, mem, env.fp - STACK_SIZE,
+      { pc: Number(fn), frames: entry.frames - env.depth - 1, ctx: env.ctx });
+    env.nested += r.insnCount;
     return r.r0;
   };
   let view = mem.view;
@@ -138,10 +144,11 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
     }
     return a;
   };
-  const callHelper = (id: number): void => {
+  const callHelper = (id: number, depth: number, count: number): void => {
     const fn = helpers.get(id);
     if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc });
     env.pc = pc;
+    env.depth = depth; env.count = count; env.fp = lo[10]! >>> 0;
     let r: bigint;
     try {
       r = fn(env, toBig(lo[1]!, hi[1]!), toBig(lo[2]!, hi[2]!), toBig(lo[3]!, hi[3]!), toBig(lo[4]!, hi[4]!), toBig(lo[5]!, hi[5]!));
@@ -344,10 +351,11 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
           else { view.setInt32(a, blo, true); view.setInt32(a + 4, bhi, true); }
           pc++; break;
         }
-        case 65 /* H.CALL */: callHelper(immA[pc]!); pc++; break;
+        case 65 /* H.CALL */: callHelper(immA[pc]!, depth, count); count += env.nested; env.nested = 0; pc++; break;
         case 68 /* H.CALLX */: {
           if (hi[d] !== 0) fail('RUN_UNKNOWN_HELPER', { id: u.toHex(toBig(lo[d]!, hi[d]!)) }, { pc });
-          callHelper(lo[d]! >>> 0);
+          callHelper(lo[d]! >>> 0, depth, count);
+          count += env.nested; env.nested = 0;
           pc++; break;
         }
         case 67 /* H.CALL_KFUNC */:

@@ -67,6 +67,12 @@ const NO_HELPERS: Helpers = new Map();
 class Env implements HelperEnv {
   pc = 0;
   callback?: HelperEnv['callback'];
+  /** At a helper call: the frame depth, the caller's frame pointer and the instructions run so far (for callbacks). */
+  depth = 0;
+  fp = 0;
+  count = 0;
+  /** Instructions callbacks ran during the helper call, for the caller's count. */
+  nested = 0;
   constructor(readonly memory: Memory, readonly ctx: number) {}
 }
 
@@ -118,13 +124,14 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   let depth = 0;
   let pc = entry.pc;
   let count = 0;
-  // a callback is a bpf-to-bpf call from the helper's call site, run by a nested loop
+  // a callback is a bpf-to-bpf call from the helper's call site, run by a nested loop; it reads the
+  // caller's state from `env` (set by `callHelper`), so the loop's own variables stay out of closures
   env.callback = (fn, a, b, c, d, e) => {
-    if (fn >= BigInt(length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc });
-    if (depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc });
-    const r = loop(prog, { ...options, args: [a, b, c, d, e], budget: budget - count }, mem, Number(regs[10]!) - STACK_SIZE,
-      { pc: Number(fn), frames: entry.frames - depth - 1, ctx: env.ctx });
-    count += r.insnCount;
+    if (fn >= BigInt(length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc: env.pc });
+    if (env.depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc: env.pc });
+    const r = loop(prog, { ...options, args: [a, b, c, d, e], budget: budget - env.count - env.nested }, mem, env.fp - STACK_SIZE,
+      { pc: Number(fn), frames: entry.frames - env.depth - 1, ctx: env.ctx });
+    env.nested += r.insnCount;
     return r.r0;
   };
 
@@ -159,10 +166,11 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
       default: v.setBigUint64(a, value, true); break;
     }
   };
-  const callHelper = (id: number): void => {
+  const callHelper = (id: number, depth: number, count: number): void => {
     const fn = helpers.get(id);
     if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc });
     env.pc = pc;
+    env.depth = depth; env.count = count; env.fp = Number(regs[10]!);
     try {
       regs[0] = u.u64(fn(env, regs[1]!, regs[2]!, regs[3]!, regs[4]!, regs[5]!));
     } catch (e) {
@@ -290,11 +298,12 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
           pc++;
           break;
         }
-        case 65 /* H.CALL */: callHelper(immA[pc]!); pc++; break;
+        case 65 /* H.CALL */: callHelper(immA[pc]!, depth, count); count += env.nested; env.nested = 0; pc++; break;
         case 68 /* H.CALLX */: {
           const id = regs[d]!;
           if (id >= BigInt(TWO32)) fail('RUN_UNKNOWN_HELPER', { id: u.toHex(id) }, { pc });
-          callHelper(Number(id));
+          callHelper(Number(id), depth, count);
+          count += env.nested; env.nested = 0;
           pc++;
           break;
         }
