@@ -29,6 +29,12 @@ export interface HelperEnv {
    * cannot call back.
    */
   readonly callback?: (fn: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
+  /**
+   * End the running program and run `target` next (a successful
+   * `bpf_tail_call`): a backend that can unwind the program itself records
+   * the target here and the helper returns; without it the helper throws.
+   */
+  readonly tailCall?: (target: unknown) => void;
 }
 
 /** A helper: r1..r5 in, r0 out, all unsigned 64-bit. */

@@ -144,6 +144,8 @@ export class X86Emulator {
    * caller must have pointed into a writable region). Returns rax.
    */
   call(entry: number, args: readonly bigint[] = []): bigint {
+    // the memory may have grown since the last run (the push below writes through the view)
+    this.view = this.memory.view;
     args.forEach((a, i) => this.setReg(SYSV_ARGS[i]!, a));
     this.push(EXIT_ADDRESS % TWO32, Math.floor(EXIT_ADDRESS / TWO32));
     this.run(entry, -1);

@@ -83,6 +83,9 @@ export const PRODUCER = 'ebpf2wasm 0.1.0';
 export const PC_EXPORT = 'ebpf2wasm.pc';
 /** Export of the frame pointer at the latest callback-taking helper call (modules that take function addresses). */
 export const FP_EXPORT = 'ebpf2wasm.fp';
+/** Export of the flag a successful `bpf_tail_call` sets (modules that call helper 12 or use `callx`). */
+export const TAIL_EXPORT = 'ebpf2wasm.tail';
+const TAIL_CALL = 12;
 /** Export of the table holding every function at its index (modules that take function addresses). */
 export const FUNCTIONS_EXPORT = 'ebpf2wasm.functions';
 
@@ -170,6 +173,9 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   // callbacks: the frame pointer of the helper call that runs them, and every function in a table
   const fp = needs.funcAddr ? m.addGlobal(i64, true, 0) : -1;
   if (fp >= 0) m.addExport(FP_EXPORT, 'global', fp);
+  // tail calls: the host sets this flag when bpf_tail_call succeeds, and every frame returns
+  const tail = needs.helpers.has(TAIL_CALL) || needs.callx ? m.addGlobal(i32, true, 0) : -1;
+  if (tail >= 0) m.addExport(TAIL_EXPORT, 'global', tail);
   const cache = needs.checked > 0
     ? [m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n), m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n)]
     : [-1, -1, -1, -1];
@@ -206,7 +212,7 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
     verified,
     mapGlobal: (k: number) => mapGlobals.get(k)!,
     mapValueGlobal: (k: number) => mapValueGlobals.get(k)!,
-    callx, ldPkt, fault, check, resetCaches, stackTop, pc, fp, readLo, readHi, writeLo, writeHi, budget, budgetValue,
+    callx, ldPkt, fault, check, resetCaches, stackTop, pc, fp, tail, readLo, readHi, writeLo, writeHi, budget, budgetValue,
   });
 
   if (check >= 0) {

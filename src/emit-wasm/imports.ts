@@ -9,7 +9,7 @@ import { ProgramStop, type HelperEnv, type Helpers } from '../abi/helper-env.js'
 import type { Memory } from '../abi/memory.js';
 import { DiagnosticError, fail } from '../diag/diagnostic.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
-import { FP_EXPORT, FUNCTIONS_EXPORT, PC_EXPORT } from './compile.js';
+import { FP_EXPORT, FUNCTIONS_EXPORT, PC_EXPORT, TAIL_EXPORT } from './compile.js';
 import { FaultKind } from './lower.js';
 
 /** Where `ld_pkt` reads from. */
@@ -54,11 +54,16 @@ const u64 = (x: bigint): bigint => (x >= 0n ? x : BigInt.asUintN(64, x));
 export function abiImports(o: AbiImportOptions): {
   imports: Record<string, Record<string, unknown>>;
   bind(exports: Record<string, unknown>): void;
+  /** The target of the tail call that ended the last run, if one did (then cleared). */
+  takeTailCall(): unknown;
 } {
   let pcGlobal: { value: number } | undefined;
   let fpGlobal: { value: bigint } | undefined;
+  let tailGlobal: { value: number } | undefined;
+  /** The target of a successful tail call of the current run, until `takeTailCall`. */
+  let pendingTail: unknown;
   let functions: { get(i: number): ((...a: bigint[]) => bigint) | null; readonly length: number } | undefined;
-  const env: HelperEnv & { pc: number } = {
+  const env: HelperEnv & { pc: number; tailCall?: (target: unknown) => void } = {
     memory: o.memory,
     get ctx() { return o.ctx ?? 0; },
     get pc() { return pcGlobal?.value ?? 0; },
@@ -161,6 +166,20 @@ export function abiImports(o: AbiImportOptions): {
       pcGlobal = exports[PC_EXPORT] as { value: number } | undefined;
       fpGlobal = exports[FP_EXPORT] as { value: bigint } | undefined;
       functions = exports[FUNCTIONS_EXPORT] as typeof functions;
+      tailGlobal = exports[TAIL_EXPORT] as { value: number } | undefined;
+      // with the tail flag the module unwinds itself: the helper records the target and returns
+      if (tailGlobal !== undefined) {
+        const flag = tailGlobal;
+        env.tailCall = (target) => { pendingTail = target; flag.value = 1; };
+      }
+    },
+    takeTailCall() {
+      const t = pendingTail;
+      if (t !== undefined) {
+        pendingTail = undefined;
+        if (tailGlobal !== undefined) tailGlobal.value = 0;
+      }
+      return t;
     },
   };
 }

@@ -40,6 +40,18 @@ import { emitStructured, type StructureStats } from './structure.js';
 export const FaultKind = { load: 0, store: 1, atomic: 2, callDepth: 3, trap: 4, budget: 5 } as const;
 
 const MAP_LOOKUP_ELEM = 1;
+/** `bpf_tail_call`. */
+const TAIL_CALL = 12;
+
+/** After a call that may have made a tail call: when the host set the tail flag, return from this frame. */
+function returnIfTailCall(c: Code, env: ModuleEnv): void {
+  if (env.tail < 0) return;
+  c.globalGet(env.tail);
+  c.if(BLOCK_VOID);
+  c.i64Const(0n).op(W.return);
+  c.end();
+}
+
 /** Helpers that call back into the program: `bpf_for_each_map_elem` (164), `bpf_loop` (181). */
 const CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 181]);
 
@@ -75,6 +87,8 @@ export interface ModuleEnv {
   readonly pc: number;
   /** Mutable i64 global set to the frame pointer before a helper that runs callbacks (-1: absent). */
   readonly fp: number;
+  /** Mutable i32 global the host sets when a `bpf_tail_call` succeeded: every frame returns (-1: absent). */
+  readonly tail: number;
   readonly readLo: number;
   readonly readHi: number;
   readonly writeLo: number;
@@ -337,6 +351,7 @@ export function lowerFunc(fn: Func, env: ModuleEnv): LoweredFunc {
         if (env.fp >= 0 && CALLBACK_HELPERS.has(inst.helper!)) c.localGet(fp).globalSet(env.fp);
         c.call(env.helper(inst.helper!));
         c.localSet(valueLocal(inst.result!));
+        if (inst.helper === TAIL_CALL) returnIfTailCall(c, env);
         emitCacheReset(c, env);
         return;
       }
@@ -346,6 +361,7 @@ export function lowerFunc(fn: Func, env: ModuleEnv): LoweredFunc {
         setPc(c, inst);
         c.call(env.callx);
         c.localSet(valueLocal(inst.result!));
+        returnIfTailCall(c, env);
         emitCacheReset(c, env);
         return;
       case 'call': {
@@ -360,6 +376,8 @@ export function lowerFunc(fn: Func, env: ModuleEnv): LoweredFunc {
         callArgs(c, inst.args, inst.args.length);
         c.localGet(fp).i64Const(BigInt(STACK_SIZE)).op(W.i64_sub);
         c.call(env.funcIndex(inst.callee!));
+        // a tail call in the callee ends this frame too (the callee's result stays below the check)
+        returnIfTailCall(c, env);
         break;
       }
       case 'map_addr': c.globalGet(env.mapGlobal(inst.map!)); break;

@@ -8,6 +8,7 @@
 import { prepare, run, runFast, type PacketRange, type Program, type RunOptions, type RunResult } from '../interp/index.js';
 import type { ProgramSpec } from '../elf/types.js';
 import { fail } from '../diag/index.js';
+import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import { TailCall } from './helpers/tail-call.js';
 import type { Instance } from './instance.js';
 import { wasmBackend } from './wasm-backend.js';
@@ -20,6 +21,8 @@ export interface Execution {
   readonly r0: bigint;
   /** eBPF instructions executed (interpreter) or machine instructions (emulated CPUs), when known. */
   readonly insnCount?: number;
+  /** The program ended with a successful `bpf_tail_call` to this program (backends that unwind it themselves). */
+  readonly tailCall?: unknown;
 }
 
 /** Options of `Backend.load`. */
@@ -59,11 +62,14 @@ function interpreterBackend(name: string, exec: (prog: Program, options: RunOpti
       } catch (err) {
         throw located(err);
       }
+      // one stack region for the executable's life, not one per run
+      const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
       return {
+        dispose() { instance.memory.unmap(stack); },
         run(ctx, packet, more = []) {
           try {
             const r = exec(prepared, {
-              memory: instance.memory, args: [BigInt(ctx), ...more], helpers: instance.helpers,
+              memory: instance.memory, args: [BigInt(ctx), ...more], helpers: instance.helpers, stack,
               ...(packet !== undefined ? { packet } : {}),
             });
             return { r0: r.r0, insnCount: r.insnCount };
@@ -109,13 +115,17 @@ export function withTailCalls(backend: Backend): Backend {
           let exe = first;
           let args = more;
           for (;;) {
+            let target: unknown;
             try {
-              return exe.run(ctx, packet, args);
+              const r = exe.run(ctx, packet, args);
+              if (r.tailCall === undefined) return r;
+              target = r.tailCall;
             } catch (err) {
               if (!(err instanceof TailCall)) throw err;
-              exe = executable(err.target as ProgramSpec);
-              args = undefined;
+              target = err.target;
             }
+            exe = executable(target as ProgramSpec);
+            args = undefined;
           }
         },
         dispose() {

@@ -27,7 +27,7 @@ import { LddwSrc, OP } from '../isa/opcodes.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import { writeUleb } from '../util/leb128.js';
 import { Wasm, type WasmModule } from '../util/wasm-api.js';
-import type { Backend } from './backend.js';
+import { withTailCalls, type Backend } from './backend.js';
 import type { Instance } from './instance.js';
 
 /** A compiled module made ready to instantiate. */
@@ -138,7 +138,9 @@ export function compiledBackend(module: WasmModule, abi: AbiInfo, name = 'compil
           options.ctx = ctx;
           options.packet = packet;
           try {
-            return { r0: runExport(fn, BigInt(ctx)) };
+            const r0 = runExport(fn, BigInt(ctx));
+            const tailCall = glue.takeTailCall();
+            return tailCall === undefined ? { r0 } : { r0, tailCall };
           } catch (err) {
             throw (err as { within?: (l: object) => Error }).within?.(where) ?? err;
           }
@@ -158,5 +160,5 @@ export function loadCompiled(source: Uint8Array | WasmModule, options: { file?: 
   const isBytes = source instanceof Uint8Array;
   const abi = readAbiSections(isBytes ? source : sectionsOnly(source));
   const module = isBytes ? new Wasm.Module(source) : source;
-  return { module, abi, object: objectOf(abi, options.file), backend: compiledBackend(module, abi) };
+  return { module, abi, object: objectOf(abi, options.file), backend: withTailCalls(compiledBackend(module, abi)) };
 }

@@ -58,7 +58,9 @@ export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Back
             options.packet = packet;
             if (ctx !== lastCtx) { lastCtx = ctx; ctxArg = BigInt(ctx); }
             try {
-              return { r0: more.length === 0 ? runExport1(entry, ctxArg) : runExport(entry, ctxArg, ...more) };
+              const r0 = more.length === 0 ? runExport1(entry, ctxArg) : runExport(entry, ctxArg, ...more);
+              const tailCall = glue.takeTailCall();
+              return tailCall === undefined ? { r0 } : { r0, tailCall };
             } catch (err) {
               throw located(err);
             }

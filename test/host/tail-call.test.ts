@@ -14,6 +14,9 @@ import { BACKENDS } from '../../src/host/backend.js';
 import { MAX_TAIL_CALLS } from '../../src/host/helpers/tail-call.js';
 import { Instance } from '../../src/host/instance.js';
 import { testRun } from '../../src/host/test-run.js';
+import { compileObject } from '../../src/host/compile.js';
+import { loadCompiled } from '../../src/host/compiled.js';
+import { verifiedFacts } from '../../src/host/verify.js';
 
 const object = loadObject(new Uint8Array(readFileSync(new URL('../fixtures/kernel/tailcall-el.o', import.meta.url))));
 const udp = ipv4Frame({ src: '10.0.0.2', dst: '10.0.0.1', proto: 'udp', sport: 1, dport: 53, payload: 'q' });
@@ -62,3 +65,14 @@ for (const [name, backend] of BACKENDS) {
     t.equal(new DataView(out.buffer).getUint32(0, true), instance.programFd('tail_drop'));
   });
 }
+
+t.test('a compiled module alone (loadCompiled) makes the same tail calls', async (t) => {
+  const { bytes } = compileObject(object, object.programs, { facts: verifiedFacts(object, object.programs).facts });
+  const set = loadCompiled(bytes);
+  const instance = new Instance(set.object);
+  const dispatch = instance.program('tail_dispatch');
+  t.equal(testRun(instance, dispatch, set.backend, { data: udp }).retval, XDP.DROP);
+  t.equal(testRun(instance, dispatch, set.backend, { data: tcp }).retval, XDP.TX);
+  t.equal(testRun(instance, dispatch, set.backend, { data: arpFrame() }).retval, XDP.PASS);
+  t.same(hits(instance), [1, 1, MAX_TAIL_CALLS, 3]);
+});

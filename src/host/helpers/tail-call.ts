@@ -4,10 +4,13 @@
  * same context and a fresh stack; the caller never resumes.
  *
  * The helper cannot transfer control itself — each backend runs programs its
- * own way — so a successful tail call throws a `TailCall` naming the target,
- * which unwinds the caller (interpreter loop, WebAssembly frames, emulated
- * CPU) up to the host's run loop (`src/host/backend.ts`), where the target is
- * loaded on the same backend and run. A call that cannot be made returns and
+ * own way. A backend that can end the program where it stands (compiled
+ * WebAssembly returns from every frame when the module's tail flag is set)
+ * takes the target through `HelperEnv.tailCall` and reports it in its
+ * `Execution`; on the others a successful tail call throws a `TailCall`
+ * naming the target, which unwinds the caller (interpreter loop, emulated
+ * CPU). Either way the host's run loop (`src/host/backend.ts`) loads the
+ * target on the same backend and runs it. A call that cannot be made returns and
  * the caller goes on, as in the kernel (`bpf_tail_call` in
  * kernel/bpf/core.c `___bpf_prog_run`, `JMP_TAIL_CALL`): an index past
  * `max_entries`, an empty slot, or the 34th tail call of one run
@@ -42,14 +45,16 @@ export interface TailCallCounter {
 /** The tail-call helper over `counter`. */
 export function tailCallHelpers(host: HelperHost, counter: TailCallCounter): Map<number, HelperFn> {
   const fail = errno(-ENOENT);
-  const tailCall: HelperFn = (_env: HelperEnv, _ctx, r2, r3) => {
+  const tailCall: HelperFn = (env: HelperEnv, _ctx, r2, r3) => {
     const m = host.map(r2);
     if (!(m instanceof FdArrayMap) || m.spec.type !== MapType.PROG_ARRAY) return fail;
     const index = Number(BigInt.asUintN(32, r3));
     const target = m.get(index);
     if (target === undefined || counter.count >= MAX_TAIL_CALLS) return fail;
     counter.count++;
-    throw new TailCall(target);
+    if (env.tailCall === undefined) throw new TailCall(target);
+    env.tailCall(target);
+    return 0n;
   };
   return new Map([[TAIL_CALL, tailCall]]);
 }
