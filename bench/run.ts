@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MapType } from '../src/abi/map-types.js';
 import { loadObject } from '../src/elf/index.js';
 import type { BpfObject, ProgramSpec } from '../src/elf/types.js';
 import { BACKENDS } from '../src/host/backend.js';
@@ -97,7 +98,9 @@ let results: BenchResult[] = [];
 const progDir = join(ROOT, 'bench', 'progs');
 for (const f of readdirSync(progDir).filter((x) => x.endsWith('.o')).sort()) {
   const object = loadObject(new Uint8Array(readFileSync(join(progDir, f))), { file: `bench/progs/${f}` });
-  for (const prog of object.programs) {
+  // tail-call targets run as part of the program that calls them, not on their own
+  const targets = new Set(object.maps.flatMap((m) => (m.type === MapType.PROG_ARRAY ? (m.initialSlots ?? []).map((s) => s.symbol) : [])));
+  for (const prog of object.programs.filter((p) => !targets.has(p.name))) {
     const makeInstance = (): Instance => {
       const inst = new Instance(object);
       const text = mapsText[prog.name];

@@ -153,6 +153,7 @@ export function loadIntoKernel(bpf: KernelBpf, prog: ProgramSpec, instance: Inst
   }
   copyMaps(bpf, instance, fds);
   const mapFds = [...fds];
+  fillProgramArrays(bpf, instance, mapFds, fds, closeAll);
   const t0 = clock();
   const loaded = bpf.progLoad({
     type: prog.type, insns: encode(patchMapFds(prog.insns, fds)), license: instance.object.license || 'GPL',
@@ -169,6 +170,31 @@ export function loadIntoKernel(bpf: KernelBpf, prog: ProgramSpec, instance: Inst
   }
   fds.push(loaded.fd);
   return { progFd: loaded.fd, mapFds, compileNs, close: closeAll };
+}
+
+/**
+ * Load the programs that program arrays' `.maps` initialisers name and store
+ * their fds in the slots, as libbpf does (tail-call targets); their fds join
+ * `fds`, closed with the rest.
+ */
+function fillProgramArrays(bpf: KernelBpf, instance: Instance, mapFds: readonly number[], fds: number[], closeAll: () => void): void {
+  const u32 = (v: number): Uint8Array => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v, true); return b; };
+  instance.object.maps.forEach((m, idx) => {
+    if (m.type !== MapType.PROG_ARRAY) return;
+    for (const slot of m.initialSlots ?? []) {
+      const target = instance.object.programs.find((p) => p.name === slot.symbol);
+      if (target === undefined) continue;
+      const t = bpf.progLoad({
+        type: target.type, insns: encode(patchMapFds(target.insns, mapFds)), license: instance.object.license || 'GPL',
+        name: target.name.slice(0, 15), logLevel: 0,
+        ...(target.expectedAttachType !== undefined ? { expectedAttachType: target.expectedAttachType } : {}),
+      });
+      if (t.fd < 0) { closeAll(); throw new Error(`BPF_PROG_LOAD of tail-call target "${target.name}" failed with errno ${-t.fd}`); }
+      fds.push(t.fd);
+      const rc = bpf.mapUpdate(mapFds[idx]!, u32(slot.index), u32(t.fd), 0);
+      if (rc < 0) { closeAll(); throw new Error(`BPF_MAP_UPDATE_ELEM of "${m.name}" slot ${slot.index} failed with errno ${-rc}`); }
+    }
+  });
 }
 
 /** Why `bpf` cannot be used, or undefined when it can. */
