@@ -1,23 +1,22 @@
 /**
  * @file The conformance plugin: its protocol, and the whole suite through the
  * TypeScript re-implementation of the upstream runner against the built
- * plugin (`dist/src/cli/conformance-plugin.js`, built by `npm test`'s tsc step).
+ * plugin on the reference interpreter (`plugin-*.test.ts` do the other
+ * backends).
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { plugin } from '../../src/cli/conformance-plugin.js';
-import { enabledGroups, judge, report, requirements, runConformance } from '../../scripts/conformance-runner.js';
+import { enabledGroups, judge, requirements, runConformance } from '../../scripts/conformance-runner.js';
+import { built, pluginEnv, suiteOnBackend, suiteUnavailable } from '../harness/plugin-suite.js';
 import { assemble } from '../../src/isa/asm.js';
 import { encode } from '../../src/isa/insn.js';
 import { formatHexBytes } from '../../src/util/hex.js';
 import { parseConformanceData } from '../harness/conformance-data.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const suite = resolve(root, '..', 'shared', 'bpf-conformance', 'tests');
-const built = resolve(root, 'dist', 'src', 'cli', 'conformance-plugin.js');
 
 const hexOf = (asm: string): string => {
   const { insns, diagnostics } = assemble(asm);
@@ -74,28 +73,15 @@ t.test('runner: versions and groups come from the opcode table', async (t) => {
   t.equal(judge(r, { code: 3, stdout: 'x', stderr: '' }).status, 'ERROR');
 });
 
-if (!existsSync(suite)) {
-  t.pass('skipped: ../shared/bpf-conformance is absent', { skip: `no ${suite}` });
-} else if (!existsSync(built)) {
-  t.pass('skipped: the plugin is not built', { skip: `no ${built} (run npm test or npm run build)` });
+const unavailable = suiteUnavailable();
+if (unavailable !== undefined) {
+  t.pass(`skipped: ${unavailable}`, { skip: unavailable });
 } else {
-  // raw bytes and --elf true alternate, so the ELF loader and the host's glue are in the path too
-  for (const [backend, elf] of [['interp', false], ['wasm', true], ['x86-64', false], ['arm64', true]] as const) t.test(`runner over the suite against the built plugin, --backend ${backend}${elf ? ' --elf true' : ''}: 313/313 at v4 with callx`, async (t) => {
-    const result = await runConformance({
-      testFileDirectory: suite, pluginPath: built, pluginOptions: `--backend ${backend}`, cpuVersion: 4,
-      includeGroups: ['callx'], excludeGroups: [], elf, jobs: 2,
-      // without the test runner's TypeScript loader, which would slow every plugin start
-      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS')),
-    });
-    const text = report(result);
-    t.comment(text.split('\n').pop()!);
-    t.same(result.outcomes.filter((o) => o.status !== 'PASS').map((o) => `${o.status} ${o.file} ${o.reason}`), []);
-    t.equal(result.total, 313);
-    t.equal(result.passed, 313);
-  });
+  // the interpreter here; the other backends each in their own file (plugin-*.test.ts)
+  suiteOnBackend('interp', false);
 
   t.test('runner over the own error cases (-- error texts through the protocol), and --elf', async (t) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS'));
+    const env = pluginEnv();
     // two areas only, to keep process spawns few: errors (protocol of failures) and alu (through --elf)
     for (const area of ['alu', 'errors']) {
       const result = await runConformance({
@@ -108,7 +94,7 @@ if (!existsSync(suite)) {
   });
 
   t.test('the built plugin is an executable entry point', async (t) => {
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS'));
+    const env = pluginEnv();
     const r = spawnSync(process.execPath, [built], { env, input: `${hexOf('mov %r0, 7\nexit')}\n`, encoding: 'utf8' });
     t.equal(r.status, 0);
     t.equal(r.stdout, '0x7\n');
