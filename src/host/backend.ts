@@ -89,6 +89,15 @@ export const interpBackend: Backend = interpreterBackend('interp', run);
 export const interpFastBackend: Backend = interpreterBackend('interp-fast', runFast);
 
 /**
+ * `call 12` (`bpf_tail_call`) or a `callx`, which may reach it: the only ways
+ * a program tail-calls. A program known without its bytecode (from a
+ * compiled module) may.
+ */
+function mayTailCall(prog: ProgramSpec): boolean {
+  return prog.insns.length === 0 || prog.insns.some((i) => (i.code === 0x85 && i.src === 0 && i.imm === 12) || i.code === 0x8d);
+}
+
+/**
  * The host's run loop around a backend: a `TailCall` thrown by
  * `bpf_tail_call` ends the running program, and its target — loaded on the
  * same backend and instance on first use, then kept — runs next with the same
@@ -100,6 +109,8 @@ export function withTailCalls(backend: Backend): Backend {
     name: backend.name,
     load(prog, instance, options) {
       const first = backend.load(prog, instance, options);
+      // a program that cannot reach bpf_tail_call runs without the loop around it
+      if (!mayTailCall(prog)) return first;
       const targets = new Map<ProgramSpec, Executable>();
       const executable = (target: ProgramSpec): Executable => {
         let exe = targets.get(target);
