@@ -21,14 +21,11 @@ import { mapTypeName } from '../abi/map-types.js';
 import { fail } from '../diag/diagnostic.js';
 import type { BpfObject, MapSpec as ObjectMapSpec, ProgramSpec } from '../elf/types.js';
 import { AbiSection, readAbiSections, type AbiInfo, type AbiMap } from '../emit-wasm/abi-sections.js';
-import { abiImports, runExport, type AbiImportOptions } from '../emit-wasm/imports.js';
-import { make } from '../isa/insn.js';
-import { LddwSrc, OP } from '../isa/opcodes.js';
-import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import { writeUleb } from '../util/leb128.js';
 import { Wasm, type WasmModule } from '../util/wasm-api.js';
 import { withTailCalls, type Backend } from './backend.js';
 import type { Instance } from './instance.js';
+import { moduleExecutable } from './module-executable.js';
 
 /** A compiled module made ready to instantiate. */
 export interface CompiledProgramSet {
@@ -109,43 +106,7 @@ export function compiledBackend(module: WasmModule, abi: AbiInfo, name = 'compil
       if (entry === undefined) {
         fail('CLI_NO_PROGRAM', { what: `named "${prog.name}"`, available: abi.programs.map((p) => p.name).join(', ') || 'none' }, where);
       }
-      const mapHandles = new Map<number, bigint>();
-      const mapValues = new Map<number, bigint>();
-      abi.maps.forEach((_m, k) => {
-        const handle = instance.resolveLddw(LddwSrc.MAP_IDX, make(OP.LDDW_MAP_IDX!, { imm: k }));
-        if (handle !== undefined) mapHandles.set(k, handle);
-        const value = instance.resolveLddw(LddwSrc.MAP_IDX_VALUE, { ...make(OP.LDDW_MAP_IDX_VALUE!, { imm: k }), imm2: 0 });
-        if (value !== undefined) mapValues.set(k, value);
-      });
-      const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
-      const options: AbiImportOptions = {
-        memory: instance.memory, wasmMemory: instance.memory.wasm, stackTop: stack.start + stack.size,
-        helpers: instance.helpers, mapHandles, mapValues, mapLookup: (k) => instance.directLookup(k),
-      };
-      const glue = abiImports(options);
-      let fn: unknown;
-      try {
-        const inst = new Wasm.Instance(module, glue.imports);
-        glue.bind(inst.exports);
-        fn = inst.exports[entry.export];
-      } catch (err) {
-        instance.memory.unmap(stack);
-        throw err;
-      }
-      return {
-        dispose() { instance.memory.unmap(stack); },
-        run(ctx, packet) {
-          options.ctx = ctx;
-          options.packet = packet;
-          try {
-            const r0 = runExport(fn, BigInt(ctx));
-            const tailCall = glue.takeTailCall();
-            return tailCall === undefined ? { r0 } : { r0, tailCall };
-          } catch (err) {
-            throw (err as { within?: (l: object) => Error }).within?.(where) ?? err;
-          }
-        },
-      };
+      return moduleExecutable(prog, instance, (imports) => new Wasm.Instance(module, imports).exports as Record<string, unknown>, entry.export);
     },
   };
 }

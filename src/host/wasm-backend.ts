@@ -6,12 +6,11 @@
  */
 
 import { compilePrograms } from '../emit-wasm/compile.js';
-import { abiImports, runExport, runExport1, type AbiImportOptions } from '../emit-wasm/imports.js';
-import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import { instantiate } from '../util/wasm-api.js';
 import type { Backend } from './backend.js';
 import { programIR, type CompileSettings } from './compile.js';
 import type { Instance } from './instance.js';
+import { moduleExecutable } from './module-executable.js';
 import { verifyObjectProgram } from './verify.js';
 
 /**
@@ -38,34 +37,7 @@ export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Back
         const { bytes } = compilePrograms([{ ir, name: 'prog', section: prog.section, type: prog.type }], {
           maps: instance.object.maps, license: instance.object.license, verified,
         });
-        const { handles: mapHandles, values: mapValues } = instance.mapAddresses();
-        const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
-        const options: AbiImportOptions = {
-          memory: instance.memory, wasmMemory: instance.memory.wasm, stackTop: stack.start + stack.size,
-          helpers: instance.helpers, mapHandles, mapValues, mapLookup: (k) => instance.directLookup(k),
-        };
-        const glue = abiImports(options);
-        const inst = instantiate(bytes, glue.imports);
-        glue.bind(inst.exports);
-        const entry = inst.exports.prog as (ctx: bigint) => bigint;
-        // the context's address as the export takes it, converted once per address
-        let lastCtx = -1;
-        let ctxArg = 0n;
-        return {
-          dispose() { instance.memory.unmap(stack); },
-          run(ctx, packet, more = []) {
-            options.ctx = ctx;
-            options.packet = packet;
-            if (ctx !== lastCtx) { lastCtx = ctx; ctxArg = BigInt(ctx); }
-            try {
-              const r0 = more.length === 0 ? runExport1(entry, ctxArg) : runExport(entry, ctxArg, ...more);
-              const tailCall = glue.takeTailCall();
-              return tailCall === undefined ? { r0 } : { r0, tailCall };
-            } catch (err) {
-              throw located(err);
-            }
-          },
-        };
+        return moduleExecutable(prog, instance, (imports) => instantiate(bytes, imports).exports, 'prog');
       } catch (err) {
         throw located(err);
       }
