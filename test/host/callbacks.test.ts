@@ -17,6 +17,8 @@ import { steppingClock } from '../../src/host/instance.js';
 import { Instance } from '../../src/host/instance.js';
 import { dumpMaps } from '../../src/host/map-io.js';
 import { testRun } from '../../src/host/test-run.js';
+import type { BpfObject, ProgramSpec } from '../../src/elf/types.js';
+import { assemble } from '../../src/isa/asm.js';
 
 const object = loadObject(new Uint8Array(readFileSync(new URL('../fixtures/callbacks-el.o', import.meta.url))));
 const frame = (proto: 'udp' | 'tcp'): Uint8Array => ipv4Frame({ src: '1.2.3.4', dst: '5.6.7.8', proto, sport: 1, dport: 2 });
@@ -75,5 +77,24 @@ t.test('argument checks', async (t) => {
     t.fail('ran on a bad map pointer');
   } catch (e) {
     t.equal((e as DiagnosticError).code, 'HOST_HELPER_BAD_MAP');
+  }
+});
+
+t.test('a callback address that names no function is a diagnostic with the pc, on every backend', async (t) => {
+  const { insns, diagnostics } = assemble('mov %r1, 1\nlddw %r2, 0x7777\nmov %r3, 0\nmov %r4, 0\ncall 181\nexit');
+  t.same(diagnostics, []);
+  const prog: ProgramSpec = { name: 'main', section: '.text', type: 0, insns, origins: [], funcInfo: [], lineInfo: [], coreReloCount: 0, global: true };
+  const bad: BpfObject = { license: 'GPL', endian: 'little', programs: [prog], maps: [], diagnostics: [] };
+  for (const [name, backend] of BACKENDS) {
+    const instance = new Instance(bad);
+    const ctx = instance.memory.map('ctx', 'ctx', 8, true);
+    try {
+      backend.load(prog, instance).run(ctx.start);
+      t.fail(`${name} ran`);
+    } catch (e) {
+      t.ok(e instanceof DiagnosticError, name);
+      t.equal((e as DiagnosticError).code, 'RUN_BAD_CALLBACK', name);
+      t.equal((e as DiagnosticError).diagnostic.location.pc, 5, `${name}: the call's pc`);
+    }
   }
 });
