@@ -93,7 +93,7 @@ export interface Linked {
 }
 
 /** Link every entry program of the object. */
-export function linkPrograms(elf: ElfFile, maps: MapTable, ext: BtfExt | undefined, where: Location): Linked {
+export function linkPrograms(elf: ElfFile, maps: MapTable, ext: BtfExt | undefined, where: Location, textEntries = false): Linked {
   const diagnostics: Diagnostic[] = [];
   const codes = new Map<number, Code>();
   for (const sec of elf.sections) {
@@ -128,8 +128,9 @@ export function linkPrograms(elf: ElfFile, maps: MapTable, ext: BtfExt | undefin
   for (const code of codes.values()) {
     if (code.section.name !== '.text') entries.push(...code.funcs);
   }
-  if (entries.length === 0) {
-    const text = [...codes.values()].find((c) => c.section.name === '.text');
+  const text = [...codes.values()].find((c) => c.section.name === '.text');
+  if (textEntries && text !== undefined) entries.push(...text.funcs);
+  else if (entries.length === 0) {
     if (text !== undefined) {
       const globals = text.funcs.filter((f) => f.global);
       entries.push(...(globals.length > 0 ? globals : text.funcs));
@@ -195,7 +196,9 @@ function applyRelocations(elf: ElfFile, relSec: Section, code: Code, maps: MapTa
     const slot = rel.offset / 8;
     const loc: Location = { ...where, section: sec.name, pc: Number.isInteger(slot) ? slot : undefined };
     const bad: (detail: string) => never = (detail) => fail('ELF_BAD_RELOC', { index: i, table: relSec.name, detail }, loc);
-    if (rel.type === R_BPF.NONE) return;
+    // Old toolchains wrote R_BPF_NONE where R_BPF_64_64 belongs; like libbpf,
+    // an lddw names its target by the symbol whatever the type says.
+    if (rel.type === R_BPF.NONE && code.insns.get(slot)?.code !== LDDW_CODE) return;
     if (rel.offset % 8 !== 0 || rel.offset >= sec.size) bad(`offset 0x${rel.offset.toString(16)} is not an instruction of "${sec.name}"`);
     const insn = code.insns.get(slot);
     if (insn === undefined) bad(`offset 0x${rel.offset.toString(16)} is inside an instruction`);
@@ -217,7 +220,7 @@ function applyRelocations(elf: ElfFile, relSec: Section, code: Code, maps: MapTa
       return;
     }
     if (insn.code !== LDDW_CODE || insn.imm2 === undefined) bad(`relocation on an instruction that is neither lddw nor call (opcode 0x${insn.code.toString(16)})`);
-    if (rel.type !== R_BPF.R64_64) bad(`type ${rel.type} on lddw`);
+    if (rel.type !== R_BPF.R64_64 && rel.type !== R_BPF.NONE) bad(`type ${rel.type} on lddw`);
     const byOffset = maps.bySymbol.get(target.index);
     if (byOffset !== undefined) {
       const index = byOffset.get(sym.value + insn.imm + rel.addend);

@@ -22,6 +22,12 @@ import type { BpfObject, Origin, ProgramSpec } from './types.js';
 export interface LoadOptions {
   /** File name for diagnostics. */
   readonly file?: string;
+  /**
+   * Offer every `.text` function as an entry program too, linked with what it
+   * calls, as loading one function by itself would (the default follows
+   * libbpf: `.text` functions are entries only when nothing else is).
+   */
+  readonly textEntries?: boolean;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface LoadOptions {
 export function loadObject(bytes: Uint8Array, options: LoadOptions = {}): BpfObject {
   const where: Location = options.file !== undefined ? { file: options.file } : {};
   try {
-    return load(bytes, where, options.file);
+    return load(bytes, where, options.file, options.textEntries === true);
   } catch (e) {
     if (e instanceof DiagnosticError) throw printable(e.within(where));
     if (e instanceof InternalError) throw e;
@@ -60,7 +66,7 @@ function printable(e: DiagnosticError): DiagnosticError {
   });
 }
 
-function load(bytes: Uint8Array, where: Location, file: string | undefined): BpfObject {
+function load(bytes: Uint8Array, where: Location, file: string | undefined, textEntries: boolean): BpfObject {
   const elf = readElf(bytes, where);
   const byName = (name: string) => elf.section(name);
   const licSec = byName('license');
@@ -79,7 +85,7 @@ function load(bytes: Uint8Array, where: Location, file: string | undefined): Bpf
   const ext: BtfExt | undefined = extSec !== undefined && btf !== undefined ? parseBtfExt(extSec.data, elf.little, btf, where) : undefined;
   if (ext !== undefined) checkExt(ext, elf, where);
   const maps = readMaps(elf, btf, where);
-  const { programs, diagnostics } = linkPrograms(elf, maps, ext, where);
+  const { programs, diagnostics } = linkPrograms(elf, maps, ext, where, textEntries);
   return {
     ...(file !== undefined ? { file } : {}),
     license,

@@ -24,7 +24,7 @@ import { StackState, stackSafe } from './domains/stack-state.js';
 import { tnumIsAligned, tnumAdd, tnumConst, tnumText } from './domains/tnum.js';
 import { aluInsn, condJump, type Edge } from './transfer.js';
 import { insnText } from './insn-text.js';
-import type { VerifyError, VerifyMap, VerifyOptions, VerifyResult } from './types.js';
+import type { GlobalFunc, VerifyError, VerifyMap, VerifyOptions, VerifyResult } from './types.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const COMPLEXITY_LIMIT = 1_000_000;
@@ -143,6 +143,9 @@ class Verifier {
   private lastStoreInsns = -100;
   private lastStoreJumps = -100;
   private readonly back = new IdMap();
+  /** Global functions reached by a call, and those verified on their own. */
+  private readonly globalsCalled = new Set<number>();
+  private readonly globalsDone = new Set<number>();
 
   constructor(private readonly insns: readonly Insn[], private readonly opts: VerifyOptions) {
     this.maps = opts.maps ?? [];
@@ -178,43 +181,77 @@ class Verifier {
     }
     entry.regs[10] = pointer('stack', 0, -1, { frame: 0 });
     for (const [lo, hi] of this.opts.entryStackNumbers ?? []) entry.stack.writeMisc(lo, hi - lo, false);
-    let cur: State | undefined = { frames: [entry], refs: [], pc: 0 };
-    let lastPc = 0;
+    const at = { pc: 0, st: undefined as State | undefined };
     try {
-      for (;;) {
-        if (cur === undefined) {
-          this.pathDone();
-          cur = this.work.pop();
-          if (cur === undefined) break;
-          if (this.logLevel > 0) this.log.push(`from ${lastPc} to ${cur.pc}: ${this.stateText(cur)}`);
-        }
-        const pc = cur.pc;
-        lastPc = pc;
-        if (this.cfg.prune[pc]) {
-          const v = this.visit(pc, cur);
-          if (v === 'prune') {
-            if (this.logLevel > 0) this.log.push(`${pc}: safe`);
-            cur = undefined;
-            continue;
-          }
-        }
-        if (++this.processed > this.limit) {
-          throw new Reject('VERIFY_COMPLEXITY', { limit: this.limit }, `BPF program is too large. Processed ${this.processed} insn`);
-        }
-        const insn = this.cfg.byPc[pc]!;
-        this.recordFacts(pc, cur);
-        if (this.logLevel > 0) {
-          this.log.push(`${pc}: (${insn.code.toString(16).padStart(2, '0')}) ${insnText(insn)}`);
-        }
-        cur = this.step(cur, insn);
-        if (this.logLevel > 1 && cur !== undefined) this.log.push(`${pc}: ${this.stateText(cur)}`);
+      this.explore({ frames: [entry], refs: [], pc: 0 }, at);
+      // the kernel's do_check_subprogs: each global function a call reached, verified on its own
+      for (let g = this.nextGlobal(); g !== undefined; g = this.nextGlobal()) {
+        this.globalsDone.add(g);
+        this.explore(this.globalEntry(g), at);
       }
       this.checkStackDepth();
     } catch (e) {
-      if (e instanceof Reject) return this.finish(lastPc, e, cur);
+      if (e instanceof Reject) return this.finish(at.pc, e, at.st);
       throw e;
     }
     return this.finish(-1, undefined);
+  }
+
+  /** Explore every path from `start`; `at` tracks the instruction being processed (for the error's location). */
+  private explore(start: State, at: { pc: number; st: State | undefined }): void {
+    this.explored.clear();
+    let cur: State | undefined = start;
+    at.st = cur;
+    for (;;) {
+      if (cur === undefined) {
+        this.pathDone();
+        cur = this.work.pop();
+        if (cur === undefined) break;
+        if (this.logLevel > 0) this.log.push(`from ${at.pc} to ${cur.pc}: ${this.stateText(cur)}`);
+      }
+      const pc = cur.pc;
+      at.pc = pc;
+      at.st = cur;
+      if (this.cfg.prune[pc]) {
+        const v = this.visit(pc, cur);
+        if (v === 'prune') {
+          if (this.logLevel > 0) this.log.push(`${pc}: safe`);
+          cur = undefined;
+          continue;
+        }
+      }
+      if (++this.processed > this.limit) {
+        throw new Reject('VERIFY_COMPLEXITY', { limit: this.limit }, `BPF program is too large. Processed ${this.processed} insn`);
+      }
+      const insn = this.cfg.byPc[pc]!;
+      this.recordFacts(pc, cur);
+      if (this.logLevel > 0) {
+        this.log.push(`${pc}: (${insn.code.toString(16).padStart(2, '0')}) ${insnText(insn)}`);
+      }
+      cur = this.step(cur, insn);
+      if (this.logLevel > 1 && cur !== undefined) this.log.push(`${pc}: ${this.stateText(cur)}`);
+    }
+  }
+
+  /** The first global function called but not yet verified, by pc. */
+  private nextGlobal(): number | undefined {
+    let best: number | undefined;
+    for (const pc of this.globalsCalled) if (!this.globalsDone.has(pc) && (best === undefined || pc < best)) best = pc;
+    return best;
+  }
+
+  /** A global function's entry state: r1-r5 from its prototype, as `btf_prepare_func_args` gives them. */
+  private globalEntry(pc: number): State {
+    const g = this.opts.globalFuncs!.get(pc)!;
+    const regs = Array.from({ length: 11 }, notInit);
+    g.args.forEach((a, k) => {
+      regs[k + 1] = a.kind === 'scalar' ? unknownScalar(-1)
+        : a.kind === 'ctx' ? pointer('ctx', 0, -1)
+        : pointer('mem_or_null', 0, -1, { id: this.newId(), range: a.size });
+    });
+    regs[10] = pointer('stack', 0, -1, { frame: 0 });
+    if (this.logLevel > 0) this.log.push(`Validating ${g.name}() func#${this.cfg.subprogs.indexOf(pc)}...`);
+    return { frames: [{ regs, stack: new StackState(), callsite: -1, start: pc, callback: false }], refs: [], pc };
   }
 
   // ---- results -------------------------------------------------------------
@@ -796,6 +833,8 @@ class Verifier {
     const edges = this.callEdges.get(f.start) ?? new Set<number>();
     edges.add(target);
     this.callEdges.set(f.start, edges);
+    const global = this.opts.globalFuncs?.get(target);
+    if (global !== undefined) return this.globalCall(st, insn, target, global);
     const regs = Array.from({ length: 11 }, notInit);
     for (let r = 1; r <= 5; r++) regs[r] = copyReg(f.regs[r]!);
     regs[10] = pointer('stack', 0, insn.pc, { frame: st.frames.length });
@@ -804,9 +843,48 @@ class Verifier {
     return st;
   }
 
+  /** A call of a global function: arguments checked against its prototype (`btf_check_subprog_call`), r0 unknown. */
+  private globalCall(st: State, insn: Insn, target: number, g: GlobalFunc): State {
+    const f = this.frame(st);
+    const funcNo = this.cfg.subprogs.indexOf(target);
+    const kernel = `Caller passes invalid args into func#${funcNo} ('${g.name}')`;
+    if (g.unsupported !== undefined) throw new Reject('VERIFY_GLOBAL_PROTO', { name: g.name, detail: g.unsupported }, kernel);
+    g.args.forEach((a, k) => {
+      const regno = k + 1;
+      const reg = f.regs[regno]!;
+      const bad = (expected: string): Reject =>
+        new Reject('VERIFY_GLOBAL_ARG', { arg: regno, name: g.name, reg: regno, expected, type: typeName(reg) }, kernel, regno, reg);
+      switch (a.kind) {
+        case 'scalar':
+          if (reg.type !== 'scalar') throw bad('a number');
+          return;
+        case 'ctx':
+          if (reg.type !== 'ctx') throw bad('the context pointer');
+          if (reg.off !== 0 || !isConst(reg) || reg.varOff.value !== 0n) throw bad('the unmodified context pointer');
+          return;
+        case 'mem': {
+          if (reg.type === 'scalar' && isConst(reg) && reg.varOff.value === 0n) return;
+          // check_mem_reg: a maybe-null pointer is checked as if not null, for reading and for writing
+          const p = mayBeNull(reg.type) ? { ...copyReg(reg), type: reg.type.replace('_or_null', '') as Reg['type'] } : reg;
+          if (!isMemPointer(p)) throw bad(`a pointer to ${a.size} bytes of memory (stack, map value, packet) or null`);
+          this.helperMem(st, regno, p, BigInt(a.size), BigInt(a.size), true, true, false, g.name, k);
+          return;
+        }
+      }
+    });
+    if (this.logLevel > 0) this.log.push(`Func#${funcNo} ('${g.name}') is global and assumed valid.`);
+    this.globalsCalled.add(target);
+    for (let r = 1; r <= 5; r++) f.regs[r] = notInit();
+    f.regs[0] = unknownScalar(insn.pc);
+    st.pc = insn.pc + 1;
+    return st;
+  }
+
   private exit(st: State, insn: Insn): State | undefined {
     const f = this.frame(st);
-    if (st.frames.length === 1 && this.opts.exitNeedsR0 === false && f.regs[0]!.type === 'not_init') f.regs[0] = unknownScalar(insn.pc);
+    const global = st.frames.length === 1 && f.start !== 0 ? this.opts.globalFuncs?.get(f.start) : undefined;
+    const needsR0 = global !== undefined ? !global.returnsVoid : this.opts.exitNeedsR0 !== false;
+    if (st.frames.length === 1 && !needsR0 && f.regs[0]!.type === 'not_init') f.regs[0] = unknownScalar(insn.pc);
     const r0 = this.read(f, 0);
     if (st.frames.length > 1) {
       if (r0.type === 'stack' && r0.frame === st.frames.length - 1) {
@@ -829,6 +907,12 @@ class Verifier {
     if (st.refs.length > 0) {
       const ref = st.refs[0]!;
       throw new Reject('VERIFY_REF_LEAK', { what: ref.what, allocPc: ref.pc }, `Unreleased reference id=${ref.id} alloc_insn=${ref.pc}`);
+    }
+    if (global !== undefined) {
+      if (!global.returnsVoid && r0.type !== 'scalar') {
+        throw new Reject('VERIFY_GLOBAL_RETURN', { name: global.name, value: typeName(r0) }, `At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`, 0, r0);
+      }
+      return undefined;
     }
     const range = RETURN_RANGES[this.opts.progType];
     if (range !== undefined) {

@@ -1,3 +1,3 @@
 /** @file The verifier: re-exports. */
 export { verifyProgram, COMPLEXITY_LIMIT } from './analyze.js';
-export type { VerifyError, VerifyMap, VerifyOptions, VerifyResult } from './types.js';
+export type { GlobalArg, GlobalFunc, VerifyError, VerifyMap, VerifyOptions, VerifyResult } from './types.js';

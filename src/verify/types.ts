@@ -21,6 +21,25 @@ export interface VerifyMap {
   readonly inner?: number;
 }
 
+/** An argument of a global function, from its BTF prototype (`btf_prepare_func_args`). */
+export type GlobalArg =
+  | { readonly kind: 'scalar' }
+  | { readonly kind: 'ctx' }
+  /** A pointer to `size` bytes, or null. */
+  | { readonly kind: 'mem'; readonly size: number };
+
+/**
+ * A global (non-static) function: the kernel verifies it once on its own,
+ * from its BTF prototype, and at each call only checks the arguments.
+ */
+export interface GlobalFunc {
+  readonly name: string;
+  readonly args: readonly GlobalArg[];
+  readonly returnsVoid: boolean;
+  /** Why its prototype cannot be verified (an argument or return type the kernel does not support). */
+  readonly unsupported?: string;
+}
+
 /** Options of `verifyProgram`. */
 export interface VerifyOptions {
   /** Program type, kernel `bpf_prog_type` name in lower case (`xdp`, `sched_cls`, `kprobe`, ...). */
@@ -50,6 +69,8 @@ export interface VerifyOptions {
   readonly unprivileged?: boolean;
   /** Whether the main function's exit requires r0 to be set (the kernel's rule; default true). */
   readonly exitNeedsR0?: boolean;
+  /** Global functions by first pc (from BTF func_info); other subprograms are static. */
+  readonly globalFuncs?: ReadonlyMap<number, GlobalFunc>;
 }
 
 /** One rejection. */

@@ -38,5 +38,8 @@ export const verifyMessages = {
   VERIFY_CALL_DEPTH: 'the call chain is deeper than {max} frames',
   VERIFY_STACK_DEPTH: 'the call chain uses {size} bytes of stack, more than the limit of 512',
   VERIFY_UNSUPPORTED: '{detail} is not supported',
+  VERIFY_GLOBAL_ARG: 'argument {arg} of global function {name} (r{reg}) must be {expected}, but it holds {type}; a global function is verified once from its prototype, so every call must pass what the prototype declares',
+  VERIFY_GLOBAL_PROTO: 'global function {name} cannot be verified from its prototype: {detail}; make the function static or change the prototype',
+  VERIFY_GLOBAL_RETURN: 'global function {name} must return a number, but r0 at exit is {value}',
   VERIFY_CALLBACK_RETURN: 'the callback must return a value in [0, 1], but r0 is {value}',
 } as const;

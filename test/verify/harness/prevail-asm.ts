@@ -51,7 +51,12 @@ const reg = (s: string): { r: number; w: boolean } | undefined => {
 const imm32 = (s: string): number => { const v = num(s); return v > 0x7fffffff ? v - 0x1_0000_0000 : v; };
 
 /** Result of assembling one case. */
-export interface Assembled { insns: Insn[]; unsupported?: string }
+export interface Assembled {
+  insns: Insn[];
+  unsupported?: string;
+  /** Slot of each label's first instruction. */
+  labels?: ReadonlyMap<string, number>;
+}
 
 function condItems(l: string, op: string, r: string, target: string): Item[] {
   const a = reg(l)!;
@@ -191,5 +196,5 @@ export function assemblePrevail(code: Record<string, string>): Assembled {
     insns.push(make(op, it.op === 'LDDW_FUNC' ? { ...o, imm64: BigInt.asUintN(32, BigInt(o.imm ?? 0)) } : o));
   }
   void LddwSrc;
-  return { insns };
+  return { insns, labels: new Map([...labelAt].map(([l, k]) => [l, pcOf[k]!] as const)) };
 }
