@@ -20,7 +20,7 @@ import {
   regText, typeName, unknownScalar, type Reg,
 } from './domains/reg-state.js';
 import { isConst, signExtend, truncate, type CondOp } from './domains/scalar.js';
-import { StackState, stackSafe } from './domains/stack-state.js';
+import { StackState, stackFailByte, stackSafe } from './domains/stack-state.js';
 import { tnumIsAligned, tnumAdd, tnumConst, tnumText } from './domains/tnum.js';
 import { aluInsn, condJump, type Edge } from './transfer.js';
 import { insnText } from './insn-text.js';
@@ -34,6 +34,10 @@ const BPF_MAX_VAR_OFF = 1n << 29n;
 const BPF_MAX_VAR_SIZ = 1n << 29n;
 const MAX_STATES_PER_PC = 256;
 const STACK_BYTES_ = 512;
+/** Joins of one register's fact at one pc before its range becomes the widest (`WIDE_MIN`..`WIDE_MAX`). */
+const FACT_JOINS_BEFORE_WIDENING = 4;
+const WIDE_MIN = -(1n << 63n);
+const WIDE_MAX = (1n << 64n) - 1n;
 /** `slotKills` entry of a store not seen yet. */
 const NO_KILL = -2;
 
@@ -81,7 +85,11 @@ export class Reject {
 }
 
 /** A checkpoint: a state stored at a prune point, with how often it pruned (`hit`) or failed to (`miss`). */
-interface Stored { state: State; depth: number; done: boolean; hit: number; miss: number }
+interface Stored {
+  state: State; depth: number; done: boolean; hit: number; miss: number;
+  /** Where the last failed comparison with this state failed (top frame): a register, or a stack byte (-1: none). */
+  failReg: number; failByte: number;
+}
 
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 
@@ -115,6 +123,8 @@ class Verifier {
   private readonly inProgress: Stored[] = [];
   private readonly work: State[] = [];
   private readonly factRegs: (RegFact[] | undefined)[] = [];
+  /** Per pc and register, how many times its fact was widened by a join. */
+  private factJoins = new Uint8Array(0);
   private readonly factAccess: (FactKind | undefined)[] = [];
   private readonly subDepth = new Map<number, number>();
   private readonly callEdges = new Map<number, Set<number>>();
@@ -158,6 +168,7 @@ class Verifier {
     this.cfg = cfg;
     this.slotFills = new Uint32Array(cfg.length * 2);
     this.slotKills = new Int8Array(cfg.length).fill(NO_KILL);
+    this.factJoins = new Uint8Array(cfg.length * 11);
     if (problem !== undefined) {
       switch (problem.kind) {
         case 'invalid': {
@@ -295,7 +306,11 @@ class Verifier {
     if (old === undefined) { this.factRegs[pc] = regs.map(regFact); return; }
     for (let k = 0; k < old.length; k++) {
       const f = old[k]!;
-      if (f.kind !== 'mixed' && !factCovers(f, regs[k]!)) old[k] = joinRegFact(f, regFact(regs[k]!));
+      if (f.kind === 'mixed' || f.min === WIDE_MIN || factCovers(f, regs[k]!)) continue;
+      // after a few joins a range is widened to its kind's whole range: later paths need no more joins
+      const n = ++this.factJoins[pc * 11 + k]!;
+      const j = joinRegFact(f, regFact(regs[k]!));
+      old[k] = n < FACT_JOINS_BEFORE_WIDENING || j.kind === 'mixed' ? j : { ...j, min: WIDE_MIN, max: WIDE_MAX };
     }
   }
 
@@ -332,7 +347,7 @@ class Verifier {
     for (let k = 0; k < list.length; k++) {
       const s = list[k]!;
       if (s.done) {
-        if (this.statesEqual(s.state, cur, pc, false)) { s.hit++; return 'prune'; }
+        if (this.quickDiffers(s, cur, pc)) { /* differs where it differed last time */ } else if (this.statesEqual(s.state, cur, pc, false, s)) { s.hit++; return 'prune'; }
       } else {
         if (this.statesEqual(s.state, cur, pc, true)) {
           throw new Reject('VERIFY_INFINITE_LOOP', { target: pc }, `infinite loop detected at insn ${pc}`);
@@ -351,7 +366,7 @@ class Verifier {
       list.shift();
       this.curStates--;
     }
-    const stored: Stored = { state: cloneState(cur), depth: this.work.length, done: false, hit: 0, miss: 0 };
+    const stored: Stored = { state: cloneState(cur), depth: this.work.length, done: false, hit: 0, miss: 0, failReg: -1, failByte: -1 };
     list.push(stored);
     this.inProgress.push(stored);
     this.totalStates++;
@@ -427,7 +442,31 @@ class Verifier {
     }
   }
 
-  private statesEqual(old: State, cur: State, pc: number, exact: boolean): boolean {
+  /**
+   * Whether the top frame differs from the stored state's where their last
+   * comparison failed (most comparisons fail, and mostly at the same place).
+   * Only a quicker "not equal": `statesEqual` decides equality.
+   */
+  private quickDiffers(s: Stored, cur: State, pc: number): boolean {
+    const old = s.state;
+    if (old.frames.length !== cur.frames.length) return true;
+    const of = old.frames[old.frames.length - 1]!;
+    const cf = cur.frames[cur.frames.length - 1]!;
+    if (s.failReg >= 0) {
+      const r = s.failReg;
+      const o = of.regs[r]!; const c = cf.regs[r]!;
+      if ((this.cfg.liveIn[pc]! & (1 << r)) !== 0 && !(!(this.cfg.precise[pc]! & (1 << r)) && o.type === 'scalar' && c.type === 'scalar')
+        && !regSafe(o, c, this.ids.reset())) return true;
+    }
+    if (s.failByte >= 0 && !this.slotsGiveUp) {
+      const slotFacts = { precise: this.preciseSlots, live: this.liveSlots, at: pc, uninitReadable: this.opts.unprivileged !== true };
+      const lo = s.failByte & ~7;
+      if (!stackSafe(of.stack, cf.stack, this.ids.reset(), slotFacts, lo, lo + 8)) return true;
+    }
+    return false;
+  }
+
+  private statesEqual(old: State, cur: State, pc: number, exact: boolean, stored?: Stored): boolean {
     if (old.frames.length !== cur.frames.length || old.refs.length !== cur.refs.length) return false;
     // cheap test first: the live registers' types must match
     for (let fi = 0; fi < old.frames.length; fi++) {
@@ -452,11 +491,17 @@ class Verifier {
       for (let r = 0; r < 10; r++) {
         if (!(live & (1 << r))) continue;
         if (!exact && !(precise & (1 << r)) && of.regs[r]!.type === 'scalar' && cf.regs[r]!.type === 'scalar') continue;
-        if (!regSafe(of.regs[r]!, cf.regs[r]!, ids)) return false;
+        if (!regSafe(of.regs[r]!, cf.regs[r]!, ids)) {
+          if (stored !== undefined && top) { stored.failReg = r; stored.failByte = -1; }
+          return false;
+        }
         if (exact && !regSafe(cf.regs[r]!, of.regs[r]!, back)) return false;
       }
       const slotFacts = exact || this.slotsGiveUp ? undefined : { precise: this.preciseSlots, live: this.liveSlots, at, uninitReadable: this.opts.unprivileged !== true };
-      if (!stackSafe(of.stack, cf.stack, ids, slotFacts)) return false;
+      if (!stackSafe(of.stack, cf.stack, ids, slotFacts)) {
+        if (stored !== undefined && top) { stored.failByte = stackFailByte(); stored.failReg = -1; }
+        return false;
+      }
       if (exact && !stackSafe(cf.stack, of.stack, back)) return false;
     }
     return true;

@@ -209,6 +209,9 @@ function setConstIfWithin(r: Bounds, v: bigint): boolean {
 /** Keep the low `size` bytes, zero-extended (`coerce_reg_to_size`). */
 export function truncate(r: Bounds, size: number): void {
   if (size >= 8) return;
+  const keep = SIZE_MASK[size]!;
+  // already a zero-extended `size`-byte value (most 32-bit results): the synced bounds are what truncating gives
+  if (r.umax <= keep && ((r.varOff.value | r.varOff.mask) & ~keep) === 0n && r.smin >= 0n && r.s32min >= 0n === r.u32max <= S32_MAX) return;
   if (r.varOff.mask === U64_MAX && r.umin === 0n && r.umax === U64_MAX) {
     // the result depends only on the tnum and the unsigned range: for an unknown value it is fixed per size
     const t = TRUNCATED_UNKNOWN[size];
@@ -225,6 +228,9 @@ function truncateBounds(r: Bounds, size: number): void {
   r.u32min = 0n; r.u32max = U32_MAX; r.s32min = S32_MIN; r.s32max = S32_MAX;
   syncBounds(r);
 }
+
+/** The low `size` bytes, by size. */
+const SIZE_MASK: readonly bigint[] = [0n, 0xffn, 0xffffn, 0n, 0xffff_ffffn];
 
 /** `truncate` of a completely unknown value, by size in bytes. */
 const TRUNCATED_UNKNOWN: (Bounds | undefined)[] = [1, 2, 4].reduce<(Bounds | undefined)[]>((out, size) => {

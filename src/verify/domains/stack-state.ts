@@ -138,11 +138,14 @@ export interface SlotFacts {
  * are skipped (the kernel's stack liveness) and spilled scalars are compared
  * only in precise slots.
  */
-export function stackSafe(old: StackState, cur: StackState, ids: IdMap, slots?: SlotFacts): boolean {
+export function stackSafe(old: StackState, cur: StackState, ids: IdMap, slots?: SlotFacts, from = STACK_BYTES - old.depth, to = STACK_BYTES): boolean {
   const ow = old.words();
   const cw = cur.words();
   const word = slots === undefined ? 0 : slots.at * 2;
-  for (let b = STACK_BYTES - old.depth; b < STACK_BYTES; b++) {
+  let b = Math.max(from, STACK_BYTES - old.depth);
+  failByte = b;
+  for (; b < to; b++) {
+    failByte = b;
     if (slots !== undefined && ((slots.live[word + (b >> 8)]! >>> ((b >> 3) & 31)) & 1) === 0) { b |= 7; continue; }
     // fast path: four equal bytes with no spill among them are safe
     if ((b & 3) === 0 && b + 4 <= STACK_BYTES) {
@@ -191,6 +194,10 @@ export function stackSafe(old: StackState, cur: StackState, ids: IdMap, slots?: 
   }
   return true;
 }
+
+let failByte = -1;
+/** The stack byte (from the bottom of the frame) where the last failed `stackSafe` failed. */
+export function stackFailByte(): number { return failByte; }
 
 /** Whether any of the four bytes of `w` is SPILL (3). */
 function hasSpill(w: number): boolean {
