@@ -83,11 +83,15 @@ export function verifierMaps(object: BpfObject): VerifyMap[] {
 }
 
 /** Verify one program of an object. */
-export function verifyObjectProgram(object: BpfObject, prog: ProgramSpec, options: { logLevel?: 0 | 1 | 2; maps?: VerifyMap[] } = {}): VerifyResult {
+export function verifyObjectProgram(
+  object: BpfObject, prog: ProgramSpec,
+  /** `withBtf: false`: as a loader that sends no BTF func_info sees it (every subprogram static). */
+  options: { logLevel?: 0 | 1 | 2; maps?: VerifyMap[]; withBtf?: boolean } = {},
+): VerifyResult {
   return verifyProgram(prog.insns, {
     progType: progTypeName(prog.type),
     maps: options.maps ?? verifierMaps(object),
-    globalFuncs: globalFunctions(object, prog),
+    ...(options.withBtf !== false ? { globalFuncs: globalFunctions(object, prog) } : {}),
     lineInfo: (pc) => sourceLine(prog, pc),
     logLevel: options.logLevel ?? 0,
   });
