@@ -36,6 +36,8 @@ const MAX_STATES_PER_PC = 256;
 const STACK_BYTES_ = 512;
 /** Joins of one register's fact at one pc before its range becomes the widest (`WIDE_MIN`..`WIDE_MAX`). */
 const FACT_JOINS_BEFORE_WIDENING = 4;
+/** Visits of one pc before all its register facts widen. */
+const FACT_VISITS_BEFORE_WIDENING = 8;
 const WIDE_MIN = -(1n << 63n);
 const WIDE_MAX = (1n << 64n) - 1n;
 /** `slotKills` entry of a store not seen yet. */
@@ -125,6 +127,8 @@ class Verifier {
   private readonly factRegs: (RegFact[] | undefined)[] = [];
   /** Per pc and register, how many times its fact was widened by a join. */
   private factJoins = new Uint8Array(0);
+  /** Per pc, facts recorded (up to `FACT_VISITS_BEFORE_WIDENING` + 1). */
+  private factVisits = new Uint8Array(0);
   private readonly factAccess: (FactKind | undefined)[] = [];
   private readonly subDepth = new Map<number, number>();
   private readonly callEdges = new Map<number, Set<number>>();
@@ -169,6 +173,7 @@ class Verifier {
     this.slotFills = new Uint32Array(cfg.length * 2);
     this.slotKills = new Int8Array(cfg.length).fill(NO_KILL);
     this.factJoins = new Uint8Array(cfg.length * 11);
+    this.factVisits = new Uint8Array(cfg.length);
     if (problem !== undefined) {
       switch (problem.kind) {
         case 'invalid': {
@@ -304,13 +309,22 @@ class Verifier {
     const regs = this.frame(st).regs;
     const old = this.factRegs[pc];
     if (old === undefined) { this.factRegs[pc] = regs.map(regFact); return; }
+    // after a few visits, or a few joins of one register, ranges widen to their kind's whole range:
+    // later paths only need the kind (and map) compared
+    const wideAll = this.factVisits[pc] === FACT_VISITS_BEFORE_WIDENING;
+    if (wideAll) this.factVisits[pc]++; else if (this.factVisits[pc]! < FACT_VISITS_BEFORE_WIDENING) this.factVisits[pc]++;
     for (let k = 0; k < old.length; k++) {
       const f = old[k]!;
-      if (f.kind === 'mixed' || f.min === WIDE_MIN || factCovers(f, regs[k]!)) continue;
-      // after a few joins a range is widened to its kind's whole range: later paths need no more joins
+      if (f.kind === 'mixed') continue;
+      const r = regs[k]!;
+      if (f.min === WIDE_MIN) {
+        if (f.kind !== (FACT_KIND[r.type] ?? 'sock') || (f.map ?? -1) !== (r.type === 'scalar' || r.type === 'not_init' ? -1 : r.map)) old[k] = MIXED_FACT;
+        continue;
+      }
+      if (factCovers(f, r)) { if (wideAll) old[k] = { ...f, min: WIDE_MIN, max: WIDE_MAX }; continue; }
       const n = ++this.factJoins[pc * 11 + k]!;
-      const j = joinRegFact(f, regFact(regs[k]!));
-      old[k] = n < FACT_JOINS_BEFORE_WIDENING || j.kind === 'mixed' ? j : { ...j, min: WIDE_MIN, max: WIDE_MAX };
+      const j = joinRegFact(f, regFact(r));
+      old[k] = j.kind === 'mixed' || (n < FACT_JOINS_BEFORE_WIDENING && !wideAll) ? j : { ...j, min: WIDE_MIN, max: WIDE_MAX };
     }
   }
 
@@ -1236,6 +1250,7 @@ function fieldHint(name: string | undefined): string {
   return name === undefined ? '' : ` (field ${name})`;
 }
 
+const MIXED_FACT: RegFact = { kind: 'mixed', min: 0n, max: 0xffff_ffff_ffff_ffffn };
 const FACT_KIND: Partial<Record<Reg['type'], FactKind>> = {
   not_init: 'uninit', scalar: 'scalar', ctx: 'ctx', stack: 'stack', packet: 'packet', packet_end: 'packet_end', packet_meta: 'packet_meta',
   map_value: 'map_value', map_value_or_null: 'map_value_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr', mem: 'mem',
