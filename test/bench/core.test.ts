@@ -196,3 +196,23 @@ t.test('reports: text, Markdown, and HTML with one inline SVG chart per program 
   t.match(textReport(rows), /unavailable: no <bpf>/);
   t.same([formatNs(999), formatNs(1500), formatNs(2.5e6), formatNs(undefined)], ['999 ns', '1.50 µs', '2.50 ms', '-']);
 });
+
+t.test('ring buffer output caps the batch for every contender after the first that writes', async (t) => {
+  const object = loadObject(new Uint8Array(readFileSync(`${root}bench/progs/ringbuf.o`)), { file: 'ringbuf.o' });
+  const prog = object.programs[0]!;
+  const host = backendContender(BACKENDS.get('interp-fast')!, prog, () => new Instance(object));
+  const prepared = host.prepare({ name: 'in', data: tcpPacket(400) }, () => 0n);
+  // an 8-byte header and 16 bytes of data per run, into a 1 MiB ring
+  t.equal(prepared.maxBatch, Math.floor((1 << 20) / 24), 'runs that fit the ring');
+  prepared.dispose();
+  const quiet = backendContender(BACKENDS.get('interp-fast')!, object.programs[0]!, () => new Instance(object));
+  const trivial = loadObject(new Uint8Array(readFileSync(`${root}bench/progs/trivial.o`)), { file: 'trivial.o' });
+  const none = backendContender(BACKENDS.get('interp-fast')!, trivial.programs[0]!, () => new Instance(trivial)).prepare({ name: 'in', data: tcpPacket(400) }, () => 0n);
+  t.equal(none.maxBatch, undefined, 'a program without ring buffer output has no cap');
+  none.dispose();
+  // a later contender (the kernel, in the command) is measured with the cap: its batches never exceed it
+  const v = virtual((n) => n);
+  const after: Contender = { name: 'after', prepare: () => ({ compileNs: 0, batch: v.batch, dispose() {} }) };
+  benchProgram({ program: 'ringbuf', inputs: [{ name: 'in', data: tcpPacket(400) }], clock: v.clock, measure: { batchNs: 1e9, batches: 2, warmupNs: 0 }, contenders: [quiet, after] });
+  t.ok(v.calls.length > 0 && Math.max(...v.calls) <= Math.floor((1 << 20) / 24), `largest batch ${Math.max(...v.calls)}`);
+});

@@ -89,10 +89,14 @@ export function progressPrinter(tty: boolean, write: (s: string) => void): (p: B
   };
 }
 
-/** The contenders named by `--backend` for one program. */
+/**
+ * The contenders named by `--backend` for one program, the kernel last: a
+ * host backend finds how many runs fit the program's ring buffers, and the
+ * kernel's batches keep to that too.
+ */
 async function contendersFor(names: readonly string[], prog: ProgramSpec, makeInstance: () => Instance): Promise<Contender[]> {
   const out: Contender[] = [];
-  for (const n of names) {
+  for (const n of [...names.filter((x) => x !== 'kernel'), ...names.filter((x) => x === 'kernel')]) {
     if (n === 'kernel') {
       const k = await kernelBpf();
       out.push(kernelContender(k.bpf, k.reason, prog, makeInstance));

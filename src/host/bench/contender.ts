@@ -29,6 +29,12 @@ export interface Prepared {
   readonly batch: Batch;
   /** Instructions executed per run, when the contender counts them. */
   readonly insnsPerRun?: number;
+  /**
+   * Largest batch whose ring buffer output fits the rings (emptied before
+   * each batch), when the program writes to one: more runs would turn
+   * records into drops and time a different path.
+   */
+  readonly maxBatch?: number;
   /** Release what `prepare` took. */
   dispose(): void;
 }
@@ -47,6 +53,26 @@ export function drainRingbufs(instance: Instance): void {
   for (const m of instance.mapList) if (m instanceof RingbufMap) m.consumerPos = m.producerPos;
 }
 
+/**
+ * Runs that fit the rings of `instance`, from the bytes one run wrote
+ * (`before`: producer positions before it); undefined when it wrote none.
+ */
+export function ringbufBatchLimit(instance: Instance, before: ReadonlyMap<RingbufMap, number>): number | undefined {
+  let limit: number | undefined;
+  for (const [m, pos] of before) {
+    const used = m.producerPos - pos;
+    if (used > 0) limit = Math.min(limit ?? Infinity, Math.max(1, Math.floor((m.mask + 1) / used)));
+  }
+  return limit;
+}
+
+/** Producer positions of every ring buffer of `instance`. */
+export function ringbufPositions(instance: Instance): Map<RingbufMap, number> {
+  const out = new Map<RingbufMap, number>();
+  for (const m of instance.mapList) if (m instanceof RingbufMap) out.set(m, m.producerPos);
+  return out;
+}
+
 /** A host backend as a contender; `makeInstance` builds a fresh instance (maps preloaded) per input. */
 export function backendContender(backend: Backend, prog: ProgramSpec, makeInstance: () => Instance): Contender {
   return {
@@ -58,7 +84,9 @@ export function backendContender(backend: Backend, prog: ProgramSpec, makeInstan
       const compileNs = Number(clock() - t0);
       const setup = setupRun(instance, prog, input.data);
       const { ctx, packet } = setup;
+      const before = ringbufPositions(instance);
       const first = exe.run(ctx, packet);
+      const maxBatch = ringbufBatchLimit(instance, before);
       setup.reset();
       const batch: Batch = (n) => {
         drainRingbufs(instance);
@@ -69,6 +97,7 @@ export function backendContender(backend: Backend, prog: ProgramSpec, makeInstan
       return {
         compileNs, batch,
         ...(first.insnCount !== undefined ? { insnsPerRun: first.insnCount } : {}),
+        ...(maxBatch !== undefined ? { maxBatch } : {}),
         dispose() { setup.release(); exe.dispose?.(); },
       };
     },

@@ -56,12 +56,18 @@ export interface BenchPlan {
   readonly onProgress?: (p: BenchProgress) => void;
 }
 
-/** Measure every contender on every input; rows in input-major order. */
+/**
+ * Measure every contender on every input; rows in input-major order. A
+ * batch limit one contender finds (ring buffer output, `Prepared.maxBatch`)
+ * holds for the contenders after it on the same input too, so that all time
+ * the same path: host backends come before the kernel in `contenders`.
+ */
 export function benchProgram(plan: BenchPlan): BenchResult[] {
   const out: BenchResult[] = [];
   const total = plan.inputs.length * plan.contenders.length;
   let done = 0;
   for (const input of plan.inputs) {
+    let limit = plan.measure?.maxBatch;
     for (const c of plan.contenders) {
       const base = { program: plan.program, input: input.name, backend: c.name };
       plan.onProgress?.({ done, total, label: `${plan.program} ${input.name} ${c.name}` });
@@ -71,7 +77,8 @@ export function benchProgram(plan: BenchPlan): BenchResult[] {
         let prepared;
         try {
           prepared = c.prepare(input, plan.clock);
-          const t = measure(plan.clock, prepared.batch, plan.measure);
+          if (prepared.maxBatch !== undefined) limit = Math.min(limit ?? Infinity, prepared.maxBatch);
+          const t = measure(plan.clock, prepared.batch, limit !== undefined ? { ...plan.measure, maxBatch: limit } : plan.measure);
           out.push({
             ...base,
             ns_per_run: t.nsPerRun, ns_min: t.nsMin, ns_max: t.nsMax,
