@@ -152,6 +152,50 @@ t.test('lpm trie: longest match, prefix limits', (t) => {
   t.end();
 });
 
+t.test('lpm trie: lookups agree with a brute-force longest match through inserts and deletes', (t) => {
+  let seed = 12345;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return (seed >>> 8) % n; };
+  for (const dataSize of [1, 2, 4, 8]) {
+    const mem = new LinearMemory();
+    const bits = dataSize * 8;
+    const m = createMap({ type: MapType.LPM_TRIE, keySize: 4 + dataSize, valueSize: 4, maxEntries: 64, flags: BPF_F_NO_PREALLOC }, mem);
+    const live = new Map<string, { plen: number; data: number[]; value: number }>();
+    // data near a few bases, so prefixes nest and part at every depth
+    const bases = Array.from({ length: 3 }, () => Array.from({ length: dataSize }, () => rnd(256)));
+    const data = (): number[] => bases[rnd(3)]!.map((b) => (rnd(3) === 0 ? rnd(256) : b));
+    const key = (plen: number, d: readonly number[]): Uint8Array => new Uint8Array([plen, 0, 0, 0, ...d]);
+    const bit = (d: readonly number[], i: number): number => (d[i >> 3]! >> (7 - (i & 7))) & 1;
+    const covers = (e: { plen: number; data: number[] }, plen: number, d: readonly number[]): boolean => {
+      if (e.plen > plen) return false;
+      for (let i = 0; i < e.plen; i++) if (bit(e.data, i) !== bit(d, i)) return false;
+      return true;
+    };
+    const id = (plen: number, d: readonly number[]): string => `${plen}:${Array.from({ length: plen }, (_, i) => bit(d, i)).join('')}`;
+    let mismatches = 0;
+    for (let step = 0; step < 3000; step++) {
+      const plen = rnd(bits + 1);
+      const d = data();
+      const op = rnd(10);
+      if (op < 4 && live.size < 64) {
+        const value = step;
+        t.equal(m.update(key(plen, d), u32(value), 0, 0), 0);
+        live.set(id(plen, d), { plen, data: d, value });
+      } else if (op < 6) {
+        const had = live.delete(id(plen, d));
+        t.equal(m.delete(key(plen, d)), had ? 0 : -ENOENT);
+      } else {
+        let best: { plen: number; value: number } | undefined;
+        for (const e of live.values()) if (covers(e, plen, d) && (best === undefined || e.plen > best.plen)) best = e;
+        const a = m.lookup(key(plen, d), 0);
+        const got = a === undefined ? undefined : mem.view.getUint32(a, true);
+        if (got !== best?.value) mismatches++;
+      }
+    }
+    t.equal(mismatches, 0, `${dataSize}-byte data: every lookup finds the longest matching prefix`);
+  }
+  t.end();
+});
+
 t.test('ring buffer: record layout, wrap-around, discard, full', (t) => {
   const mem = new LinearMemory();
   const rb = createMap({ type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096 }, mem) as RingbufMap;

@@ -3,9 +3,12 @@
  * on `struct bpf_lpm_trie_key_u8 { __u32 prefixlen; __u8 data[]; }`, data in
  * network (big-endian, most significant bit first) order.
  *
- * Instead of the kernel's binary trie this keeps one `Map` per prefix length
- * (keyed by the data masked to that length) and probes the lengths in use from
- * the longest down, which answers lookups identically. `getNextKey` returns the
+ * Entries live in one `Map` per prefix length (keyed by the data masked to
+ * that length). Lookups of keys of up to 4 data bytes (IPv4 and smaller) walk
+ * a binary trie like the kernel's (`trie_lookup_elem`: nodes with a prefix,
+ * intermediate nodes where two prefixes part), built incrementally on insert
+ * and rebuilt after a delete; longer keys probe the lengths in use from the
+ * longest down, which answers identically. `getNextKey` returns the
  * kernel's post-order: children before their parent, the 0-branch before the
  * 1-branch — that is, keys sorted bit by bit over their common prefix, a longer
  * prefix before any prefix of it.
@@ -24,6 +27,34 @@ interface Entry {
   slot: number;
 }
 
+/** A trie node: a prefix of `plen` bits (`bits`, most significant first), an entry unless intermediate. */
+interface Node {
+  readonly plen: number;
+  readonly bits: number;
+  entry: Entry | undefined;
+  readonly child: [Node | undefined, Node | undefined];
+}
+
+/** Bit `i` (0 = most significant) of 32-bit `bits`. */
+const bitAt = (bits: number, i: number): 0 | 1 => ((bits >>> (31 - i)) & 1) as 0 | 1;
+
+/** Insert `n` into the subtree `at`; the subtree's new root. */
+function insertNode(at: Node | undefined, n: Node): Node {
+  if (at === undefined) return n;
+  const common = Math.min(Math.clz32(at.bits ^ n.bits), at.plen, n.plen);
+  if (common === at.plen && common === n.plen) { at.entry = n.entry; return at; }
+  if (common === at.plen) {
+    const b = bitAt(n.bits, at.plen);
+    at.child[b] = insertNode(at.child[b], n);
+    return at;
+  }
+  if (common === n.plen) { n.child[bitAt(at.bits, n.plen)] = at; return n; }
+  const mid: Node = { plen: common, bits: common === 0 ? 0 : (n.bits & (-1 << (32 - common))), entry: undefined, child: [undefined, undefined] };
+  mid.child[bitAt(at.bits, common)] = at;
+  mid.child[bitAt(n.bits, common)] = n;
+  return mid;
+}
+
 /** A longest-prefix-match trie map. */
 export class LpmTrieMap extends MapBase {
   /** Bytes of `data`. */
@@ -37,6 +68,9 @@ export class LpmTrieMap extends MapBase {
   private readonly free: number[] = [];
   private fresh = 0;
   private sorted: Entry[] | undefined;
+  /** Keys of up to 4 data bytes: the trie lookups walk (undefined: to be rebuilt before the next lookup). */
+  private root: Node | undefined;
+  private trieStale = false;
 
   constructor(spec: MapSpec, mem: Memory, opts: MapOptions = {}) {
     super(spec, mem, opts);
@@ -75,12 +109,37 @@ export class LpmTrieMap extends MapBase {
     const plen = LpmTrieMap.prefixlen(bytes, off);
     // trie_lookup_elem refuses a prefix longer than the data
     if (plen > this.maxPrefixlen) return undefined;
+    if (this.dataSize <= 4) {
+      // the walk compares only the first plen bits: no masking needed
+      let bits = 0;
+      for (let i = 0; i < this.dataSize; i++) bits |= bytes[off + 4 + i]! << (24 - 8 * i);
+      return this.walk(bits, plen);
+    }
     for (const len of this.lens) {
       if (len > plen) continue;
       const e = this.byLen.get(len)!.get(this.masked(bytes, off, len));
       if (e !== undefined) return e;
     }
     return undefined;
+  }
+
+  /** The trie walk of `trie_lookup_elem` for a key of `plen` bits. */
+  private walk(bits: number, plen: number): Entry | undefined {
+    if (this.trieStale) this.rebuild();
+    let best: Entry | undefined;
+    for (let n = this.root; n !== undefined && n.plen <= plen;) {
+      if (Math.clz32(n.bits ^ bits) < n.plen) break;
+      if (n.entry !== undefined) best = n.entry;
+      if (n.plen === plen) break;
+      n = n.child[bitAt(bits, n.plen)];
+    }
+    return best;
+  }
+
+  private rebuild(): void {
+    this.root = undefined;
+    for (const [plen, m] of this.byLen) for (const [bits, e] of m) this.root = insertNode(this.root, { plen, bits: bits as number, entry: e, child: [undefined, undefined] });
+    this.trieStale = false;
   }
 
   /** The exact entry for `key` (same prefixlen, same bits within it). */
@@ -123,7 +182,9 @@ export class LpmTrieMap extends MapBase {
       this.byLen.set(plen, m);
       this.lens = [...this.byLen.keys()].sort((a, b) => b - a);
     }
-    m.set(this.masked(key, 0, plen), e);
+    const id = this.masked(key, 0, plen);
+    m.set(id, e);
+    if (this.dataSize <= 4 && !this.trieStale) this.root = insertNode(this.root, { plen, bits: id as number, entry: e, child: [undefined, undefined] });
     this.n++;
     this.writeValue(this.slab.address(slot), value);
     this.sorted = undefined;
@@ -144,6 +205,7 @@ export class LpmTrieMap extends MapBase {
       this.lens = this.lens.filter((l) => l !== plen);
     }
     this.free.push(e.slot);
+    this.trieStale = true;
     this.n--;
     this.sorted = undefined;
     return 0;
