@@ -1,7 +1,7 @@
 /**
  * @file A thin wrapper over the Linux `bpf()` system call through koffi, so
  * tests can use the kernel as an oracle: create maps, operate on them, load
- * programs and run them with `BPF_PROG_TEST_RUN`.
+ * BTF and programs, and run them with `BPF_PROG_TEST_RUN`.
  *
  * Every call returns a number: the result (an fd, or 0) when it is ≥ 0, else
  * the negated errno, like the maps in `src/host/maps`. `bpf_attr` layouts are
@@ -20,6 +20,7 @@ export const BpfCmd = {
   PROG_LOAD: 5,
   PROG_TEST_RUN: 10,
   OBJ_GET_INFO_BY_FD: 15,
+  BTF_LOAD: 18,
   MAP_LOOKUP_AND_DELETE_ELEM: 21,
   MAP_FREEZE: 22,
 } as const;
@@ -208,16 +209,34 @@ export interface ProgLoadAttr {
   readonly logSize?: number;
   readonly name?: string;
   readonly expectedAttachType?: number;
+  /** BTF fd (`BPF_BTF_LOAD`) the `funcInfo` records' type ids refer to. */
+  readonly progBtfFd?: number;
+  /** `struct bpf_func_info` records (`insn_off`, `type_id`), packed. */
+  readonly funcInfo?: Uint8Array;
+  /** Size of one `funcInfo` record (default 8, `sizeof(struct bpf_func_info)`). */
+  readonly funcInfoRecSize?: number;
 }
+
+/** `BPF_PROG_LOAD` attribute offsets past `expected_attach_type` (include/uapi/linux/bpf.h). */
+const PL = { progBtfFd: 72, funcInfoRecSize: 76, funcInfo: 80, funcInfoCnt: 88 } as const;
 
 /** `BPF_PROG_LOAD`: the program fd or `-errno`, and the verifier log. */
 export function progLoad(a: ProgLoadAttr): { fd: number; log: string } {
   const n = need();
   const logSize = a.logLevel ? (a.logSize ?? 1 << 20) : 0;
   const license = new TextEncoder().encode(`${a.license ?? 'GPL'}\0`);
-  return withScratch(n, [ATTR_SIZE, a.insns.length, license.length, logSize], ([attr, ins, lic, log]) => {
+  const funcInfo = a.funcInfo ?? new Uint8Array(0);
+  const recSize = a.funcInfoRecSize ?? 8;
+  return withScratch(n, [ATTR_SIZE, a.insns.length, license.length, logSize, funcInfo.length], ([attr, ins, lic, log, fi]) => {
     const v = new DataView(attr!.bytes.buffer);
     ins!.bytes.set(a.insns);
+    if (a.progBtfFd !== undefined && funcInfo.length > 0) {
+      fi!.bytes.set(funcInfo);
+      v.setUint32(PL.progBtfFd, a.progBtfFd, true);
+      v.setUint32(PL.funcInfoRecSize, recSize, true);
+      v.setBigUint64(PL.funcInfo, fi!.addr, true);
+      v.setUint32(PL.funcInfoCnt, funcInfo.length / recSize, true);
+    }
     lic!.bytes.set(license);
     v.setUint32(0, a.type, true);
     v.setUint32(4, a.insns.length / 8, true);
@@ -231,6 +250,39 @@ export function progLoad(a: ProgLoadAttr): { fd: number; log: string } {
     attr!.bytes.set(new TextEncoder().encode((a.name ?? '').slice(0, 15)), 48);
     v.setUint32(68, a.expectedAttachType ?? 0, true);
     const fd = bpf(n, BpfCmd.PROG_LOAD, attr!);
+    let text = '';
+    if (logSize > 0) {
+      const end = log!.bytes.indexOf(0);
+      text = new TextDecoder().decode(log!.bytes.subarray(0, end < 0 ? logSize : end));
+    }
+    return { fd, log: text };
+  });
+}
+
+/** Attributes of `BPF_BTF_LOAD`. */
+export interface BtfLoadAttr {
+  /** The BTF blob: header, type section, string section. */
+  readonly btf: Uint8Array;
+  /** BTF log level (0 = no log; 1 fills `log`). */
+  readonly logLevel?: number;
+  readonly logSize?: number;
+}
+
+/** `BPF_BTF_LOAD`: the BTF fd or `-errno`, and the kernel's BTF log. */
+export function btfLoad(a: BtfLoadAttr): { fd: number; log: string } {
+  const n = need();
+  const logSize = a.logLevel ? (a.logSize ?? 1 << 16) : 0;
+  return withScratch(n, [ATTR_SIZE, a.btf.length, logSize], ([attr, blob, log]) => {
+    const v = new DataView(attr!.bytes.buffer);
+    blob!.bytes.set(a.btf);
+    v.setBigUint64(0, blob!.addr, true);
+    v.setUint32(16, a.btf.length, true);
+    if (logSize > 0) {
+      v.setBigUint64(8, log!.addr, true);
+      v.setUint32(20, logSize, true);
+      v.setUint32(24, a.logLevel ?? 0, true);
+    }
+    const fd = bpf(n, BpfCmd.BTF_LOAD, attr!);
     let text = '';
     if (logSize > 0) {
       const end = log!.bytes.indexOf(0);

@@ -14,9 +14,15 @@
  * - Maps read back in `dumpMaps`' format (`src/host/map-io.ts`), so a kernel
  *   run and a host run compare as plain data.
  *
- * Every fd is closed by `close()`. No BTF is loaded: programs that need it
- * (spin locks, timers, kfuncs, global functions) are rejected by the kernel,
- * and the rejection is reported with the verifier log.
+ * - A program with subprograms gets the minimal func_info BTF of
+ *   `kernel-btf.ts` (every function static), which callbacks need.
+ * - Legacy map-in-map definitions take their inner map from
+ *   `inner_map_idx`, BTF ones from `innerMap`.
+ *
+ * Every fd is closed by `close()`. No other BTF is loaded: programs that
+ * need the object's types (spin locks, timers, kfuncs, global functions
+ * verified as such) are rejected by the kernel or verified with every
+ * function static, and a rejection is reported with the verifier log.
  */
 
 import { MapType, mapTypeName } from '../../src/abi/map-types.js';
@@ -25,6 +31,7 @@ import { encode, type Insn } from '../../src/isa/insn.js';
 import { LddwSrc } from '../../src/isa/opcodes.js';
 import type { MapDump, MapEntryDump } from '../../src/host/map-io.js';
 import * as k from './bpf-syscall.js';
+import { progLoadWithFuncInfo } from './kernel-btf.js';
 
 /** Per-CPU map types: values come back with one 8-byte-rounded slot per possible CPU. */
 const PERCPU = new Set<number>([MapType.PERCPU_ARRAY, MapType.PERCPU_HASH, MapType.LRU_PERCPU_HASH]);
@@ -38,8 +45,11 @@ const MAP_IN_MAP = new Set<number>([MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS]
 
 /** A failure of the kernel side: which step, the errno, and the verifier log's tail. */
 export interface KernelError {
-  readonly step: 'map-create' | 'map-init' | 'prog-load' | 'test-run';
+  /** `tail-call-target`: a program of a program array's initialiser, loaded before the one asked for, was rejected. */
+  readonly step: 'map-create' | 'map-init' | 'prog-load' | 'tail-call-target' | 'test-run';
   readonly errno: number;
+  /** The program whose load failed (`prog-load`, `tail-call-target`). */
+  readonly program?: string;
   readonly detail: string;
 }
 
@@ -90,6 +100,7 @@ export class KernelObject {
   readonly fds: readonly number[];
   private readonly programs: number[] = [];
   private progArraysFilled = false;
+  private progArrayError: KernelError | undefined;
 
   private constructor(object: BpfObject, fds: number[], nCpus: number) {
     this.object = object;
@@ -105,8 +116,8 @@ export class KernelObject {
       return { step, errno, detail };
     };
     for (const spec of object.maps) {
-      const fd = createMap(spec);
-      if (fd < 0) return fail('map-create', fd, `map "${spec.name}" (${spec.typeName})`);
+      const fd = createMap(object, spec);
+      if (fd < 0) return fail('map-create', fd, mapCreateDetail(object, spec));
       fds.push(fd);
     }
     const byName = new Map(object.maps.map((m, i) => [m.name, i] as const));
@@ -167,44 +178,65 @@ export class KernelObject {
   /**
    * Load the programs named by program arrays' `.maps` initialisers and
    * store their fds in the slots, as libbpf does after loading the object's
-   * programs (`bpf_object__init_prog_arrays`). Runs once.
+   * programs (`bpf_object__init_prog_arrays`). Runs once; its error (a
+   * target the kernel refuses is a `tail-call-target` error naming it) is
+   * kept and returned by every later `load`.
    */
   private fillProgramArrays(): KernelError | undefined {
-    if (this.progArraysFilled) return undefined;
-    this.progArraysFilled = true;
+    if (!this.progArraysFilled) {
+      this.progArraysFilled = true;
+      this.progArrayError = this.fillEachProgramArray();
+    }
+    return this.progArrayError;
+  }
+
+  private fillEachProgramArray(): KernelError | undefined {
     for (const [i, spec] of this.object.maps.entries()) {
       if (spec.type !== MapType.PROG_ARRAY) continue;
       for (const slot of spec.initialSlots ?? []) {
+        const where = `map "${spec.name}" slot ${slot.index}`;
         const target = this.object.programs.find((p) => p.name === slot.symbol);
-        if (target === undefined) return { step: 'map-init', errno: -2, detail: `map "${spec.name}" slot ${slot.index}: no program "${slot.symbol}"` };
-        const loaded = this.load(target);
-        if (isKernelError(loaded)) return loaded;
+        if (target === undefined) return { step: 'map-init', errno: -2, detail: `${where}: no program "${slot.symbol}"` };
+        const loaded = this.loadOne(target);
+        if (isKernelError(loaded)) {
+          return { step: 'tail-call-target', errno: loaded.errno, program: target.name, detail: `tail-call target "${target.name}" (${where}) rejected: ${loaded.detail}` };
+        }
         const key = new Uint8Array(4);
         new DataView(key.buffer).setUint32(0, slot.index, true);
         const value = new Uint8Array(4);
         new DataView(value.buffer).setUint32(0, loaded.fd, true);
         const rc = k.mapUpdate(this.fds[i]!, key, value, 0);
-        if (rc < 0) return { step: 'map-init', errno: rc, detail: `map "${spec.name}" slot ${slot.index}` };
+        if (rc < 0) return { step: 'map-init', errno: rc, detail: where };
       }
     }
     return undefined;
   }
 
-  /** `BPF_PROG_LOAD` a program of the object; a `KernelError` (with the verifier log's tail) when rejected. */
+  /**
+   * `BPF_PROG_LOAD` a program of the object; a `KernelError` (with the
+   * verifier log's tail) when rejected. The programs of the object's program
+   * arrays are loaded first: when one of them is rejected the error's step is
+   * `tail-call-target` and `program` names it, not `prog`.
+   */
   load(prog: ProgramSpec): KernelProgram | KernelError {
     const filled = this.fillProgramArrays();
     if (filled !== undefined) return filled;
+    return this.loadOne(prog);
+  }
+
+  /** `BPF_PROG_LOAD` of one program, with func_info BTF when it has subprograms. */
+  private loadOne(prog: ProgramSpec): KernelProgram | KernelError {
     const insns = encode(this.relocate(prog));
     const attr = {
       type: prog.type, insns, license: this.object.license || 'GPL', name: kernelName(prog.name),
       ...(prog.expectedAttachType !== undefined ? { expectedAttachType: prog.expectedAttachType } : {}),
     };
-    let r = k.progLoad(attr);
+    let r = progLoadWithFuncInfo(attr, prog.insns, prog.funcInfo);
     // load again with a log only on failure (a log costs verifier time)
-    if (r.fd < 0) r = k.progLoad({ ...attr, logLevel: 1, logSize: 1 << 22 });
+    if (r.fd < 0) r = progLoadWithFuncInfo({ ...attr, logLevel: 1, logSize: 1 << 22 }, prog.insns, prog.funcInfo);
     if (r.fd < 0) {
       const tail = r.log.trim().split('\n').slice(-3).join(' | ');
-      return { step: 'prog-load', errno: r.fd, detail: tail };
+      return { step: 'prog-load', errno: r.fd, program: prog.name, detail: tail };
     }
     this.programs.push(r.fd);
     return { fd: r.fd, spec: prog, log: r.log };
@@ -267,16 +299,42 @@ export function isKernelError(x: unknown): x is KernelError {
   return typeof x === 'object' && x !== null && 'step' in x && 'errno' in x;
 }
 
-/** Create one map; map-in-map types get a temporary inner-map template fd. */
-function createMap(spec: MapSpec): number {
+/**
+ * The inner-map template of a map-in-map: the BTF definition's `innerMap`,
+ * or for a legacy definition (samples/bpf's `struct bpf_load_map_def`) the
+ * map its `inner_map_idx` names, an index over every legacy definition of
+ * the object in order (as `verifierMaps` in src/host/verify.ts resolves it).
+ */
+export function innerMapOf(object: BpfObject, spec: MapSpec): MapSpec | undefined {
+  if (spec.innerMap !== undefined) return spec.innerMap;
+  if (spec.kind !== 'legacy' || spec.extra === undefined || spec.extra.length < 4) return undefined;
+  const idx = new DataView(spec.extra.buffer, spec.extra.byteOffset, 4).getUint32(0, true);
+  return object.maps.filter((m) => m.kind === 'legacy')[idx];
+}
+
+/** What a failed `BPF_MAP_CREATE` of `spec` was about. */
+function mapCreateDetail(object: BpfObject, spec: MapSpec): string {
+  const what = `map "${spec.name}" (${spec.typeName})`;
+  if (!MAP_IN_MAP.has(spec.type)) return what;
+  const inner = innerMapOf(object, spec);
+  return inner === undefined ? `${what}: no inner map definition` : `${what} with inner map "${inner.name}" (${inner.typeName})`;
+}
+
+/** Create one map; map-in-map types get a temporary inner-map template fd (`-EINVAL` when there is no inner map). */
+function createMap(object: BpfObject, spec: MapSpec): number {
   let inner = -1;
   if (MAP_IN_MAP.has(spec.type)) {
-    if (spec.innerMap === undefined) return -22;
-    inner = createMap(spec.innerMap);
+    const template = innerMapOf(object, spec);
+    // the kernel refuses a map-in-map as an inner map (one level only)
+    if (template === undefined || MAP_IN_MAP.has(template.type)) return -22;
+    inner = createMap(object, template);
     if (inner < 0) return inner;
   }
+  // a map-in-map's value is an fd: 4 bytes, whatever a legacy definition says
+  // (samples/bpf leave it 0; bpf_create_map_in_map sets 4)
+  const valueSize = MAP_IN_MAP.has(spec.type) ? 4 : spec.valueSize;
   const fd = k.mapCreate({
-    type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries,
+    type: spec.type, keySize: spec.keySize, valueSize, maxEntries: spec.maxEntries,
     flags: spec.flags, name: kernelName(spec.name),
     ...(inner >= 0 ? { innerMapFd: inner } : {}),
     ...(spec.mapExtra !== undefined ? { mapExtra: spec.mapExtra } : {}),

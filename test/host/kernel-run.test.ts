@@ -267,7 +267,7 @@ function main(): void {
           if (isKernelError(kobj)) return skip(`kernel ${kobj.step} failed (${kobj.errno}): ${kobj.detail}`);
           try {
             const kp = kobj.load(prog);
-            if (isKernelError(kp)) return skip(`kernel rejects it (${kp.errno}): ${kp.detail}`);
+            if (isKernelError(kp)) return skip(`kernel rejects ${kp.step === 'tail-call-target' ? `its tail-call target "${kp.program}"` : 'it'} (${kp.errno}): ${kp.detail}`);
             for (const [name, key, value] of preload) t.equal(kobj.update(name, key, value), 0, `kernel preload ${name}`);
             const hosts = [...BACKENDS.values()].map((b) => [b, preloaded(object, nCpus, preload)] as const);
             for (const [pname, data] of packets) {

@@ -8,16 +8,20 @@
  * - Cases: the maps of `cases.test.ts` are created in the kernel (the
  *   read-only array frozen with `BPF_F_RDONLY_PROG`, as libbpf's `.rodata`),
  *   `lddw` map references patched to fds, and each case loaded with its
- *   program type. Cases the kernel cannot express (a `pre` entry state, an
- *   option root cannot reproduce) are counted and listed, not compared.
+ *   program type; cases with subprograms (callbacks) get func_info BTF
+ *   built from their call targets. Cases the kernel cannot express (a `pre`
+ *   entry state, an option root cannot reproduce) are counted and listed,
+ *   not compared.
  *   Every compared case must agree.
  * - Objects: a fixed slice of directories (`KERNEL_ORACLE_ALL=1`: every
  *   object) is opened with `KernelObject.open` (map sizes as libbpf sets
  *   them) and each program loaded with the program type of
  *   `kernel-verdicts.csv`, else its section's. Programs the kernel refuses
  *   for loader reasons (no BTF sent, map creation) are counted and listed,
- *   not compared. The loader sends no BTF, so ours verifies every
- *   subprogram as static too. Every disagreement must be in `KNOWN`, with its reason.
+ *   not compared. Programs with subprograms are sent with the minimal
+ *   func_info BTF of `runtimes/node/kernel-btf.ts` (every function static),
+ *   so ours verifies every subprogram as static too. Every disagreement must
+ *   be in `KNOWN`, with its reason.
  */
 
 import t from 'tap';
@@ -79,11 +83,11 @@ function ourMessage(r: VerifyResult): string {
 
 /**
  * Kernel rejections that come from the loader, not the program: no verifier
- * log at all (e.g. `EPERM` for a tracing program with no attach BTF id), or
- * a demand for the BTF the loader does not send (callbacks and global
- * functions need `func_info`).
+ * log at all (e.g. `EPERM` for a tracing program with no attach BTF id), a
+ * demand for BTF the loader does not send (attach BTF ids, the object's own
+ * types), or the func_info BTF refused.
  */
-const LOADER_MESSAGES = [/^missing btf func_info$/, /btf_id|attach_btf|requires? (a )?BTF|BTF is required/i];
+const LOADER_MESSAGES = [/^missing btf func_info$/, /^BPF_BTF_LOAD of the func_info BTF failed/, /btf_id|attach_btf|requires? (a )?BTF|BTF is required/i];
 
 /** Why a kernel rejection is a loader condition, or undefined when it is the verifier's verdict. */
 function loaderCause(v: KernelVerdict): string | undefined {
@@ -190,7 +194,7 @@ if (!bpf.ok) {
           if (type === 0) { loader.push(`${label}: no program type (section name and kernel-verdicts.csv say nothing)`); continue; }
           const prog: ProgramSpec = { ...spec, type };
           const kernel = kernelVerdict(ko.relocate(prog), {
-            type, license: object.license || 'GPL', name: prog.name,
+            type, license: object.license || 'GPL', name: prog.name, funcInfo: prog.funcInfo,
             ...(type === spec.type && spec.expectedAttachType !== undefined ? { expectedAttachType: spec.expectedAttachType } : {}),
           });
           const cause = loaderCause(kernel);

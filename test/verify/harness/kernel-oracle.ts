@@ -7,10 +7,11 @@
  */
 
 import * as k from '../../../runtimes/node/bpf-syscall.js';
+import { progLoadWithFuncInfo } from '../../../runtimes/node/kernel-btf.js';
 import { MapFlag, MapType } from '../../../src/abi/map-types.js';
 import { encode, type Insn } from '../../../src/isa/insn.js';
 import { LddwSrc } from '../../../src/isa/opcodes.js';
-import type { BpfObject, MapSpec } from '../../../src/elf/index.js';
+import type { BpfObject, FuncInfo, MapSpec } from '../../../src/elf/index.js';
 import type { VerifyMap } from '../../../src/verify/index.js';
 
 /** The kernel's verdict on one program. */
@@ -30,6 +31,12 @@ export interface LoadAttr {
   readonly expectedAttachType?: number;
   readonly license?: string;
   readonly name?: string;
+  /**
+   * The program's functions (`ProgramSpec.funcInfo`); without them the
+   * function starts come from the call targets. A program with more than one
+   * function is loaded with func_info BTF, every function static.
+   */
+  readonly funcInfo?: readonly FuncInfo[];
 }
 
 /**
@@ -44,19 +51,21 @@ export function lastLogLine(log: string): string {
 /**
  * Load `insns` (map references already fds) and close the program again. A
  * rejected load is repeated with a level-1 log (the kernel keeps the log's
- * tail when it overflows the buffer).
+ * tail when it overflows the buffer). Programs with subprograms get the
+ * func_info BTF of `runtimes/node/kernel-btf.ts`.
  */
 export function kernelVerdict(insns: readonly Insn[], attr: LoadAttr): KernelVerdict {
   const base = {
     type: attr.type, insns: encode(insns), license: attr.license ?? 'GPL', name: (attr.name ?? '').replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15),
     ...(attr.expectedAttachType !== undefined ? { expectedAttachType: attr.expectedAttachType } : {}),
   };
-  const quiet = k.progLoad(base);
+  const load = (a: k.ProgLoadAttr): { fd: number; log: string } => progLoadWithFuncInfo(a, insns, attr.funcInfo);
+  const quiet = load(base);
   if (quiet.fd >= 0) {
     k.close(quiet.fd);
     return { verdict: 'accepted', errno: 0, message: '', log: '' };
   }
-  const logged = k.progLoad({ ...base, logLevel: 1, logSize: 1 << 22 });
+  const logged = load({ ...base, logLevel: 1, logSize: 1 << 22 });
   if (logged.fd >= 0) {
     // accepted on the second attempt: report the first errno as a loader condition
     k.close(logged.fd);
