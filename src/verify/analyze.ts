@@ -746,7 +746,7 @@ class Verifier {
         const sp = stack.spilledAt(lo, size);
         if (sp !== undefined) {
           if (size === 8) { const r = copyReg(sp); return r; }
-          if (isPointer(sp)) throw new Reject('VERIFY_SPILL_SIZE', {}, 'invalid size of register fill');
+          if (isPointer(sp)) throw new Reject('VERIFY_FILL_SIZE', { type: typeName(sp) }, 'invalid size of register fill');
           if (isConst(sp)) {
             const shift = BigInt(((lo % 8) + 8) % 8 * 8);
             return constScalar((sp.varOff.value >> shift) & ((1n << BigInt(size * 8)) - 1n), pc);
@@ -946,9 +946,8 @@ class Verifier {
     if (st.frames.length === 1 && !needsR0 && f.regs[0]!.type === 'not_init') f.regs[0] = unknownScalar(insn.pc);
     const r0 = this.read(f, 0);
     if (st.frames.length > 1) {
-      if (r0.type === 'stack' && r0.frame === st.frames.length - 1) {
-        throw new Reject('VERIFY_PTR_STORE', { what: 'a pointer to the returning function\'s stack', detail: 'it is freed on return' }, 'cannot return stack pointer to the caller', 0, r0);
-      }
+      // the kernel refuses any stack pointer here, the caller's own included (`prepare_func_exit`)
+      if (r0.type === 'stack') throw new Reject('VERIFY_RETURN_STACK_PTR', {}, 'cannot return stack pointer to the caller', 0, r0);
       st.frames.pop();
       const caller = this.frame(st);
       if (f.callback) {
@@ -1214,7 +1213,8 @@ class Verifier {
 
   /** `check_max_stack_depth`: the deepest call chain's stack, each frame rounded up to 32 bytes. */
   private checkStackDepth(): void {
-    const depthOf = (s: number): number => Math.max(32, Math.ceil((this.subDepth.get(s) ?? 0) / 32) * 32);
+    // round_up_stack_depth with the JIT (the kernel's default): frames round up to 16 bytes
+    const depthOf = (s: number): number => Math.ceil((this.subDepth.get(s) ?? 0) / 16) * 16;
     const walk = (s: number, seen: Set<number>): number => {
       let best = 0;
       for (const c of this.callEdges.get(s) ?? []) {
