@@ -91,6 +91,25 @@ interface Stored {
   state: State; depth: number; done: boolean; hit: number; miss: number;
   /** Where the last failed comparison with this state failed (top frame): a register, or a stack byte (-1: none). */
   failReg: number; failByte: number;
+  /** Scalar ids the state's registers and spills share (made on first comparison). */
+  linked?: ReadonlySet<number>;
+}
+
+const NO_IDS: ReadonlySet<number> = new Set();
+
+/** Ids held by more than one scalar of the state (registers and spilled slots, every frame): linked scalars. */
+function linkedIds(st: State): ReadonlySet<number> {
+  const seen = new Set<number>();
+  const out = new Set<number>();
+  const note = (r: Reg | undefined): void => {
+    if (r === undefined || r.type !== 'scalar' || r.id === 0) return;
+    if (seen.has(r.id)) out.add(r.id); else seen.add(r.id);
+  };
+  for (const f of st.frames) {
+    for (let r = 0; r < 10; r++) note(f.regs[r]);
+    for (const sp of f.stack.spills) note(sp);
+  }
+  return out.size === 0 ? NO_IDS : out;
 }
 
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
@@ -469,11 +488,11 @@ class Verifier {
     if (s.failReg >= 0) {
       const r = s.failReg;
       const o = of.regs[r]!; const c = cf.regs[r]!;
-      if ((this.cfg.liveIn[pc]! & (1 << r)) !== 0 && !(!(this.cfg.precise[pc]! & (1 << r)) && o.type === 'scalar' && c.type === 'scalar')
+      if ((this.cfg.liveIn[pc]! & (1 << r)) !== 0 && !(!(this.cfg.precise[pc]! & (1 << r)) && o.type === 'scalar' && c.type === 'scalar' && !(s.linked ??= linkedIds(old)).has(o.id))
         && !regSafe(o, c, this.ids.reset())) return true;
     }
     if (s.failByte >= 0 && !this.slotsGiveUp) {
-      const slotFacts = { precise: this.preciseSlots, live: this.liveSlots, at: pc, uninitReadable: this.opts.unprivileged !== true };
+      const slotFacts = { precise: this.preciseSlots, live: this.liveSlots, at: pc, uninitReadable: this.opts.unprivileged !== true, linked: s.linked ??= linkedIds(old) };
       const lo = s.failByte & ~7;
       if (!stackSafe(of.stack, cf.stack, this.ids.reset(), slotFacts, lo, lo + 8)) return true;
     }
@@ -493,6 +512,8 @@ class Verifier {
     }
     const ids = this.ids.reset();
     const back = this.back.reset();
+    // a scalar linked to another (same id) is compared even where imprecise: a branch on one narrows both
+    const linked = exact ? NO_IDS : stored !== undefined ? (stored.linked ??= linkedIds(old)) : linkedIds(old);
     for (let k = 0; k < old.refs.length; k++) if (!ids.check(old.refs[k]!.id + 1_000_000_000, cur.refs[k]!.id + 1_000_000_000)) return false;
     for (let fi = 0; fi < old.frames.length; fi++) {
       const of = old.frames[fi]!;
@@ -504,14 +525,14 @@ class Verifier {
       const precise = this.cfg.precise[at] ?? 0x7ff;
       for (let r = 0; r < 10; r++) {
         if (!(live & (1 << r))) continue;
-        if (!exact && !(precise & (1 << r)) && of.regs[r]!.type === 'scalar' && cf.regs[r]!.type === 'scalar') continue;
+        if (!exact && !(precise & (1 << r)) && of.regs[r]!.type === 'scalar' && cf.regs[r]!.type === 'scalar' && !linked.has(of.regs[r]!.id)) continue;
         if (!regSafe(of.regs[r]!, cf.regs[r]!, ids)) {
           if (stored !== undefined && top) { stored.failReg = r; stored.failByte = -1; }
           return false;
         }
         if (exact && !regSafe(cf.regs[r]!, of.regs[r]!, back)) return false;
       }
-      const slotFacts = exact || this.slotsGiveUp ? undefined : { precise: this.preciseSlots, live: this.liveSlots, at, uninitReadable: this.opts.unprivileged !== true };
+      const slotFacts = exact || this.slotsGiveUp ? undefined : { precise: this.preciseSlots, live: this.liveSlots, at, uninitReadable: this.opts.unprivileged !== true, linked };
       if (!stackSafe(of.stack, cf.stack, ids, slotFacts)) {
         if (stored !== undefined && top) { stored.failByte = stackFailByte(); stored.failReg = -1; }
         return false;

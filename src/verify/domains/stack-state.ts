@@ -129,6 +129,8 @@ export interface SlotFacts {
   readonly at: number;
   /** Reads of uninitialised bytes give unknown numbers (privileged mode), as reads of `MISC` bytes do. */
   readonly uninitReadable: boolean;
+  /** Scalar ids shared by more than one register or slot of the old state: those are compared even where imprecise. */
+  readonly linked?: ReadonlySet<number>;
 }
 
 /**
@@ -189,7 +191,8 @@ export function stackSafe(old: StackState, cur: StackState, ids: IdMap, slots?: 
       if (!(o.umin === 0n && o.umax === 0xffff_ffff_ffff_ffffn && o.smin === -(1n << 63n))) return false;
       continue;
     }
-    if (slots !== undefined && o.type === 'scalar' && c.type === 'scalar' && ((slots.precise[word + (b >> 8)]! >>> ((b >> 3) & 31)) & 1) === 0) continue;
+    if (slots !== undefined && o.type === 'scalar' && c.type === 'scalar' && ((slots.precise[word + (b >> 8)]! >>> ((b >> 3) & 31)) & 1) === 0
+      && slots.linked?.has(o.id) !== true) continue;
     if (!regSafe(o, c, ids)) return false;
   }
   return true;
