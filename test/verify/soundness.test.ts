@@ -76,7 +76,7 @@ function fuzz(t: Test, count: number, program: () => Insn[]): { accepted: number
 
 /**
  * A random program of `n` instructions that often verifies: numbers in r0-r4
- * (read from the context, set, combined, stored to and loaded from aligned
+ * (read from the context, set, copied, combined, stored to and loaded from aligned
  * stack slots, compared in forward branches) and stack accesses at `r10 - 64 + rX`, safe only where the
  * branches taken so far bound rX to [0, 63].
  */
@@ -86,7 +86,7 @@ function branchyProgram(n: number): Insn[] {
   const out: Insn[] = [0, 2, 3, 4, 1].map((r, pc) => make(OP.LDXW!, { dst: r, src: 1, off: 4 * pc, pc }));
   const add = (op: string, f: { dst?: number; src?: number; off?: number; imm?: number }): void => { out.push(make(OP[op]!, { ...f, pc: out.length })); };
   while (out.length < n) {
-    const k = rnd2(8);
+    const k = rnd2(9);
     const dst = pick2(regs);
     if (k === 0) add('MOV64_K', { dst, imm: rnd2(80) });
     else if (k === 1) add(`${pick2(['ADD', 'SUB', 'AND', 'OR', 'RSH'] as const)}64_K`, { dst, imm: 1 + rnd2(40) });
@@ -99,7 +99,8 @@ function branchyProgram(n: number): Insn[] {
       add('ADD64_K', { dst: 7, imm: -64 });
       add('ADD64_X', { dst: 7, src: dst });
       add('STB', { dst: 7, off: 0, imm: 1 });
-    } else add('AND64_K', { dst, imm: pick2([15, 31, 63, 127]) });
+    } else if (k === 7) add('MOV64_X', { dst, src: pick2(regs) }); // copies: linked numbers that one branch bounds together
+    else add('AND64_K', { dst, imm: pick2([15, 31, 63, 127]) });
   }
   // branches may point past the end: land them on the exit sequence
   const end = out.length;
