@@ -62,6 +62,47 @@ class Env implements HelperEnv {
   constructor(readonly memory: Memory, readonly ctx: number) {}
 }
 
+/** The region an interpreter's last memory access hit. */
+interface RegionCache { start: number; end: number; writable: boolean }
+
+/** Address of `r + off` for an access of `size` bytes, checked against the memory's regions. */
+function addr(c: RegionCache, mem: Memory, lo: Int32Array, hi: Int32Array, r: number, off: number, size: number, access: 'load' | 'store' | 'atomic', pc: number): number {
+  const a = hi[r] === 0 ? (lo[r]! >>> 0) + off : -1;
+  if (a >= c.start && a + size <= c.end && (c.writable || access === 'load')) return a;
+  const region = a < 0 ? undefined : mem.find(a, size);
+  if (region === undefined) {
+    const shown = u.u64(toBig(lo[r]!, hi[r]!) + BigInt(off)).toString(16);
+    fail('RUN_MEMORY_FAULT', { access, size, address: shown }, { pc });
+  }
+  c.start = region.start; c.end = region.start + region.size; c.writable = region.writable;
+  if (access !== 'load' && !region.writable) {
+    fail('RUN_READONLY', { size, address: a.toString(16), region: region.name }, { pc });
+  }
+  return a;
+}
+
+/** Call helper `id` with r1-r5; r0 takes its result. */
+function callHelper(helpers: Helpers, env: Env, lo: Int32Array, hi: Int32Array, id: number, depth: number, count: number, pc: number): void {
+  const fn = helpers.get(id);
+  if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc });
+  env.pc = pc;
+  env.depth = depth; env.count = count; env.fp = lo[10]! >>> 0;
+  let r: bigint;
+  try {
+    r = fn(env, toBig(lo[1]!, hi[1]!), toBig(lo[2]!, hi[2]!), toBig(lo[3]!, hi[3]!), toBig(lo[4]!, hi[4]!), toBig(lo[5]!, hi[5]!));
+  } catch (e) {
+    if (e instanceof DiagnosticError) throw e.within({ pc });
+    throw e;
+  }
+  setBig(lo, hi, 0, u.u64(r));
+}
+
+/** Register `d` = `r` (64-bit operations done in BigInt). */
+function setBig(lo: Int32Array, hi: Int32Array, d: number, r: bigint): void {
+  lo[d] = Number(BigInt.asIntN(32, r));
+  hi[d] = Number(BigInt.asIntN(32, r >> 32n));
+}
+
 /**
  * Where `loop` starts: the program's entry, or a callback a helper runs
  * (`HelperEnv.callback`): its pc, the frames left for it and the program's
@@ -122,51 +163,9 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
     return r.r0;
   };
   let view = mem.view;
-
-  // The last region an access hit, checked before asking the memory (reset after helper calls,
-  // which may map or unmap regions).
-  let cacheStart = 0;
-  let cacheEnd = 0;
-  let cacheWritable = false;
-  const addr = (r: number, off: number, size: number, access: 'load' | 'store' | 'atomic'): number => {
-    const a = hi[r] === 0 ? (lo[r]! >>> 0) + off : -1;
-    if (a >= cacheStart && a + size <= cacheEnd && (cacheWritable || access === 'load')) return a;
-    const region = a < 0 ? undefined : mem.find(a, size);
-    if (region !== undefined) {
-      cacheStart = region.start; cacheEnd = region.start + region.size; cacheWritable = region.writable;
-    }
-    if (region === undefined) {
-      const shown = u.u64(toBig(lo[r]!, hi[r]!) + BigInt(off)).toString(16);
-      fail('RUN_MEMORY_FAULT', { access, size, address: shown }, { pc });
-    }
-    if (access !== 'load' && !region.writable) {
-      fail('RUN_READONLY', { size, address: a.toString(16), region: region.name }, { pc });
-    }
-    return a;
-  };
-  const callHelper = (id: number, depth: number, count: number): void => {
-    const fn = helpers.get(id);
-    if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc });
-    env.pc = pc;
-    env.depth = depth; env.count = count; env.fp = lo[10]! >>> 0;
-    let r: bigint;
-    try {
-      r = fn(env, toBig(lo[1]!, hi[1]!), toBig(lo[2]!, hi[2]!), toBig(lo[3]!, hi[3]!), toBig(lo[4]!, hi[4]!), toBig(lo[5]!, hi[5]!));
-    } catch (e) {
-      if (e instanceof DiagnosticError) throw e.within({ pc });
-      throw e;
-    }
-    r = u.u64(r);
-    lo[0] = Number(BigInt.asIntN(32, r));
-    hi[0] = Number(BigInt.asIntN(32, r >> 32n));
-    view = mem.view; // a helper may have mapped memory
-    cacheStart = 0; cacheEnd = 0;
-  };
-  /** Fallback for 64-bit operations done in BigInt. */
-  const big = (d: number, r: bigint): void => {
-    lo[d] = Number(BigInt.asIntN(32, r));
-    hi[d] = Number(BigInt.asIntN(32, r >> 32n));
-  };
+  // the last region an access hit, checked before asking the memory (reset after helper calls, which may
+  // map or unmap regions); nothing the loop changes is captured by a closure, so it all stays in registers
+  const cache: RegionCache = { start: 0, end: 0, writable: false };
 
   try {
     for (;;) {
@@ -200,14 +199,14 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
         case 3 /* H.ALU64 + 3 */:
           if (hi[d] === 0 && bhi === 0) {
             lo[d] = blo === 0 ? 0 : Math.floor((lo[d]! >>> 0) / (blo >>> 0)) | 0;
-          } else big(d, u.divU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
+          } else setBig(lo, hi, d, u.divU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
           pc++; break;
         case 4 /* H.ALU64 + 4 */: {
           const a = lo[d]!;
           if (hi[d] === a >> 31 && bhi === blo >> 31) {
             const r = blo === 0 ? 0 : Math.trunc(a / blo); // exact in doubles, 2^31 included
             lo[d] = r | 0; hi[d] = r < 0 ? -1 : 0;
-          } else big(d, u.divS64(toBig(a, hi[d]!), toBig(blo, bhi)));
+          } else setBig(lo, hi, d, u.divS64(toBig(a, hi[d]!), toBig(blo, bhi)));
           pc++; break;
         }
         case 5 /* H.ALU64 + 5 */: lo[d] = lo[d]! | blo; hi[d] = hi[d]! | bhi; pc++; break;
@@ -229,13 +228,13 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
         case 9 /* H.ALU64 + 9 */:
           if (hi[d] === 0 && bhi === 0) {
             if (blo !== 0) lo[d] = ((lo[d]! >>> 0) % (blo >>> 0)) | 0;
-          } else big(d, u.modU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
+          } else setBig(lo, hi, d, u.modU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
           pc++; break;
         case 10 /* H.ALU64 + 10 */: {
           const a = lo[d]!;
           if (hi[d] === a >> 31 && bhi === blo >> 31) {
             if (blo !== 0) { const r = (a % blo) | 0; lo[d] = r; hi[d] = r >> 31; }
-          } else big(d, u.modS64(toBig(a, hi[d]!), toBig(blo, bhi)));
+          } else setBig(lo, hi, d, u.modS64(toBig(a, hi[d]!), toBig(blo, bhi)));
           pc++; break;
         }
         case 11 /* H.ALU64 + 11 */: lo[d] = lo[d]! ^ blo; hi[d] = hi[d]! ^ bhi; pc++; break;
@@ -330,7 +329,7 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
         case 70 /* H.LDDW */: lo[d] = klo[pc]!; hi[d] = khi[pc]!; pc += 2; break;
         case 73 /* H.LDX */: case 74 /* H.LDXS */: {
           const size = aux[pc]!;
-          const a = addr(srcA[pc]!, offA[pc]!, size, 'load');
+          const a = addr(cache, mem, lo, hi, srcA[pc]!, offA[pc]!, size, 'load', pc);
           let r: number;
           if (size === 8) { r = view.getInt32(a, true); hi[d] = view.getInt32(a + 4, true); lo[d] = r; pc++; break; }
           if (h === H.LDX) {
@@ -344,18 +343,23 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
         }
         case 75 /* H.ST */: case 76 /* H.STX */: {
           const size = aux[pc]!;
-          const a = addr(d, offA[pc]!, size, 'store');
+          const a = addr(cache, mem, lo, hi, d, offA[pc]!, size, 'store', pc);
           if (size === 1) view.setUint8(a, blo & 0xff);
           else if (size === 2) view.setUint16(a, blo & 0xffff, true);
           else if (size === 4) view.setInt32(a, blo, true);
           else { view.setInt32(a, blo, true); view.setInt32(a + 4, bhi, true); }
           pc++; break;
         }
-        case 65 /* H.CALL */: callHelper(immA[pc]!, depth, count); count += env.nested; env.nested = 0; pc++; break;
+        case 65 /* H.CALL */:
+          callHelper(helpers, env, lo, hi, immA[pc]!, depth, count, pc);
+          count += env.nested; env.nested = 0;
+          view = mem.view; cache.start = 0; cache.end = 0;
+          pc++; break;
         case 68 /* H.CALLX */: {
           if (hi[d] !== 0) fail('RUN_UNKNOWN_HELPER', { id: u.toHex(toBig(lo[d]!, hi[d]!)) }, { pc });
-          callHelper(lo[d]! >>> 0, depth, count);
+          callHelper(helpers, env, lo, hi, lo[d]! >>> 0, depth, count, pc);
           count += env.nested; env.nested = 0;
+          view = mem.view; cache.start = 0; cache.end = 0;
           pc++; break;
         }
         case 67 /* H.CALL_KFUNC */:
@@ -392,7 +396,7 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
         default: {
           if (h < H.ATOMIC32 || h >= H.ATOMIC64 + 8) throw new InternalError(`slot ${pc} has no handler (${h})`);
           const wide = h >= H.ATOMIC64;
-          const a = addr(d, offA[pc]!, wide ? 8 : 4, 'atomic');
+          const a = addr(cache, mem, lo, hi, d, offA[pc]!, wide ? 8 : 4, 'atomic', pc);
           const s = srcA[pc]!;
           const olo = view.getInt32(a, true);
           const ohi = wide ? view.getInt32(a + 4, true) : 0;
