@@ -5,6 +5,8 @@
  * program types may call a helper, `gpl_only`).
  */
 
+import { probedHelperAllowed } from './helper-availability.js';
+
 /**
  * Helper names by id (`BPF_FUNC_<name>`): index = helper id, 0 is `unspec`.
  * Order from `include/uapi/linux/bpf.h` `___BPF_FUNC_MAPPER` (Linux 6.x).
@@ -284,7 +286,13 @@ export function helperProto(id: number): HelperProto | undefined {
   return HELPER_PROTOS.get(id);
 }
 
-/** Whether a program type may call the helper. */
+/**
+ * Whether a program type may call the helper: the kernel-probed table
+ * (`helper-availability.ts`) for the program types and helpers it covers,
+ * else the prototype's `progTypes`.
+ */
 export function helperAllowed(proto: HelperProto, progType: string): boolean {
+  const probed = probedHelperAllowed(proto.id, progType);
+  if (probed !== undefined) return probed;
   return proto.progTypes === undefined || proto.progTypes.includes(progType);
 }

@@ -1016,7 +1016,7 @@ class Verifier {
       throw new Reject('VERIFY_HELPER_UNKNOWN', { name, id }, id > 0 && id < 212 ? `unknown func ${name}#${id}` : `invalid func unknown#${id}`);
     }
     if (!helperAllowed(proto, this.opts.progType)) {
-      throw new Reject('VERIFY_HELPER_PROG_TYPE', { name, progType: this.opts.progType }, `unknown func ${name}#${id}`);
+      throw new Reject('VERIFY_HELPER_PROG_TYPE', { name, progType: this.opts.progType }, `program of this type cannot use helper ${name}#${id}`);
     }
     let mapIdx = -1;
     let memArg: { regno: number; reg: Reg; write: boolean; needInit: boolean } | undefined;
