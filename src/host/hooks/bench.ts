@@ -10,6 +10,8 @@
  */
 
 import type { Backend } from '../backend.js';
+import { kernelContender, type KernelBpf } from '../bench/kernel.js';
+import { measure as measureBatches } from '../bench/measure.js';
 import type { Instance } from '../instance.js';
 import { RingbufMap } from '../maps/ringbuf.js';
 import { FilterHook } from './filter.js';
@@ -104,5 +106,34 @@ export function benchHooks(instance: () => Instance, backend: Backend, now: () =
       if ((i & 31) === 31) for (const r of rings) r.consume(() => undefined);
     }
   }));
+  return rows;
+}
+
+/**
+ * The kernel's figure for the hooks whose programs it can run on demand
+ * (`BPF_PROG_TEST_RUN`: the packet hook's XDP program and the filter hook's
+ * socket filter, on the same 64-byte frame), as events per second of its own
+ * timer. Tracepoint and kprobe programs have no test run in the kernel, so
+ * those hooks have no kernel figure. Undefined, with the reason, where
+ * `bpf()` does not work.
+ */
+export function kernelHookRows(instance: () => Instance, bpf: KernelBpf | undefined, whyNot: string | undefined, options: HookBenchOptions = {}): HookBenchRow[] | { unavailable: string } {
+  const p = options.programs ?? FIXTURE_PROGRAMS;
+  const rows: HookBenchRow[] = [];
+  const clock = (): bigint => process.hrtime.bigint();
+  for (const [hook, name] of [['packet', p.packet], ['filter', p.filter]] as const) {
+    const prog = instance().object.programs.find((x) => x.name === name);
+    if (prog === undefined) throw new Error(`no program "${name}"`);
+    const c = kernelContender(bpf, whyNot, prog, instance);
+    if (c.unavailable !== undefined) return { unavailable: c.unavailable };
+    const prepared = c.prepare({ name: 'frame', data: sampleFrame() }, clock);
+    try {
+      const t = measureBatches(clock, prepared.batch, { batchNs: (options.ms ?? 500) * 1e6 / 7, batches: 7, warmupNs: 20e6 });
+      const events = t.batch * t.batches;
+      rows.push({ hook, backend: 'kernel', events, seconds: (events * t.nsPerRun) / 1e9, eventsPerSecond: 1e9 / t.nsPerRun });
+    } finally {
+      prepared.dispose();
+    }
+  }
   return rows;
 }

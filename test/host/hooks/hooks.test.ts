@@ -10,7 +10,8 @@ import { ipv4Frame } from '../../../src/cli/packets.js';
 import { backendByName } from '../../../src/host/backend.js';
 import { Instance } from '../../../src/host/instance.js';
 import { testRun } from '../../../src/host/test-run.js';
-import { benchHooks } from '../../../src/host/hooks/bench.js';
+import { benchHooks, kernelHookRows } from '../../../src/host/hooks/bench.js';
+import type { KernelBpf } from '../../../src/host/bench/kernel.js';
 import {
   FilterHook, PacketHook, TracepointRegistry, XdpAction, attach, detach, parseTracepointFormat, probe, replace,
 } from '../../../src/host/hooks/index.js';
@@ -220,4 +221,19 @@ t.test('the hook benchmark drives every hook kind', async (t) => {
   let clock = 0;
   const rows = benchHooks(() => new Instance(hooksObject(), { nCpus: 2 }), backendByName('interp'), () => (clock += 1), { ms: 2, batch: 5 });
   t.same(rows.map((r) => [r.hook, r.backend, r.events]), [['packet', 'interp', 10], ['filter', 'interp', 10], ['tracepoint', 'interp', 10], ['probe', 'interp', 10]], 'two batches each on a clock that ticks once per reading');
+});
+
+const kernelBpf = (await import('../../../runtimes/node/bpf-syscall.js')) as unknown as KernelBpf;
+const kernelProbe = kernelBpf.available();
+
+t.test('the hook benchmark says why it has no kernel figure', async (t) => {
+  t.same(kernelHookRows(() => new Instance(hooksObject(), { nCpus: 2 }), undefined, 'no bpf() here'), { unavailable: 'no bpf() here' });
+});
+
+t.test('the hook benchmark has a kernel figure for the packet and filter hooks', { skip: kernelProbe.ok ? false : `bpf() unavailable: ${kernelProbe.reason}` }, async (t) => {
+  const rows = kernelHookRows(() => new Instance(hooksObject(), { nCpus: 2 }), kernelBpf, undefined, { ms: 20 });
+  t.ok(Array.isArray(rows), 'measured');
+  if (!Array.isArray(rows)) return;
+  t.same(rows.map((r) => [r.hook, r.backend]), [['packet', 'kernel'], ['filter', 'kernel']]);
+  t.ok(rows.every((r) => r.events > 0 && Number.isFinite(r.eventsPerSecond) && r.eventsPerSecond > 0), 'events per second from the kernel timer');
 });
