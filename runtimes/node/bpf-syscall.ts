@@ -220,6 +220,13 @@ export interface ProgLoadAttr {
 /** `BPF_PROG_LOAD` attribute offsets past `expected_attach_type` (include/uapi/linux/bpf.h). */
 const PL = { progBtfFd: 72, funcInfoRecSize: 76, funcInfo: 80, funcInfoCnt: 88 } as const;
 
+/** The NUL-terminated text a `bpf()` command wrote into its log buffer (empty without one). */
+function logText(log: { bytes: Uint8Array } | undefined, logSize: number): string {
+  if (logSize === 0 || log === undefined) return '';
+  const end = log.bytes.indexOf(0);
+  return new TextDecoder().decode(log.bytes.subarray(0, end < 0 ? logSize : end));
+}
+
 /** `BPF_PROG_LOAD`: the program fd or `-errno`, and the verifier log. */
 export function progLoad(a: ProgLoadAttr): { fd: number; log: string } {
   const n = need();
@@ -250,12 +257,7 @@ export function progLoad(a: ProgLoadAttr): { fd: number; log: string } {
     attr!.bytes.set(new TextEncoder().encode((a.name ?? '').slice(0, 15)), 48);
     v.setUint32(68, a.expectedAttachType ?? 0, true);
     const fd = bpf(n, BpfCmd.PROG_LOAD, attr!);
-    let text = '';
-    if (logSize > 0) {
-      const end = log!.bytes.indexOf(0);
-      text = new TextDecoder().decode(log!.bytes.subarray(0, end < 0 ? logSize : end));
-    }
-    return { fd, log: text };
+    return { fd, log: logText(log, logSize) };
   });
 }
 
@@ -283,12 +285,7 @@ export function btfLoad(a: BtfLoadAttr): { fd: number; log: string } {
       v.setUint32(24, a.logLevel ?? 0, true);
     }
     const fd = bpf(n, BpfCmd.BTF_LOAD, attr!);
-    let text = '';
-    if (logSize > 0) {
-      const end = log!.bytes.indexOf(0);
-      text = new TextDecoder().decode(log!.bytes.subarray(0, end < 0 ? logSize : end));
-    }
-    return { fd, log: text };
+    return { fd, log: logText(log, logSize) };
   });
 }
 

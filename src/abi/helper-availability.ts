@@ -115,27 +115,3 @@ export const SOURCE_EXCEPTIONS: Readonly<Record<number, readonly string[]>> = {
   36: ['kprobe', 'tracepoint', 'raw_tracepoint', 'raw_tracepoint_writable', 'perf_event'],
   58: ['kprobe'],
 };
-
-/** Expands `IdRanges`. */
-export function expandIds(ranges: IdRanges): Set<number> {
-  const out = new Set<number>();
-  for (const r of ranges) {
-    if (typeof r === 'number') out.add(r);
-    else for (let id = r[0]; id <= r[1]; id++) out.add(id);
-  }
-  return out;
-}
-
-const probedHelpers = expandIds(PROBED_HELPERS);
-const byType = new Map<string, ReadonlySet<number>>();
-
-/**
- * Whether the table answers for (helper, program type), and the answer:
- * undefined when the type or the helper was not probed.
- */
-export function probedHelperAllowed(id: number, progType: string): boolean | undefined {
-  if (!probedHelpers.has(id) || !Object.hasOwn(HELPER_AVAILABILITY, progType)) return undefined;
-  let ids = byType.get(progType);
-  if (ids === undefined) { ids = expandIds(HELPER_AVAILABILITY[progType]!); byType.set(progType, ids); }
-  return ids.has(id);
-}

@@ -5,7 +5,7 @@
  * program types may call a helper, `gpl_only`).
  */
 
-import { probedHelperAllowed } from './helper-availability.js';
+import { HELPER_AVAILABILITY, PROBED_HELPERS, type IdRanges } from './helper-availability.js';
 
 /**
  * Helper names by id (`BPF_FUNC_<name>`): index = helper id, 0 is `unspec`.
@@ -295,4 +295,28 @@ export function helperAllowed(proto: HelperProto, progType: string): boolean {
   const probed = probedHelperAllowed(proto.id, progType);
   if (probed !== undefined) return probed;
   return proto.progTypes === undefined || proto.progTypes.includes(progType);
+}
+
+/** The ids of `IdRanges`. */
+export function expandIds(ranges: IdRanges): Set<number> {
+  const out = new Set<number>();
+  for (const r of ranges) {
+    if (typeof r === 'number') out.add(r);
+    else for (let id = r[0]; id <= r[1]; id++) out.add(id);
+  }
+  return out;
+}
+
+const probedHelpers = expandIds(PROBED_HELPERS);
+const probedByType = new Map<string, ReadonlySet<number>>();
+
+/**
+ * Whether the kernel-probed table answers for (helper, program type), and
+ * the answer: undefined when the type or the helper was not probed.
+ */
+export function probedHelperAllowed(id: number, progType: string): boolean | undefined {
+  if (!probedHelpers.has(id) || !Object.hasOwn(HELPER_AVAILABILITY, progType)) return undefined;
+  let ids = probedByType.get(progType);
+  if (ids === undefined) { ids = expandIds(HELPER_AVAILABILITY[progType]!); probedByType.set(progType, ids); }
+  return ids.has(id);
 }

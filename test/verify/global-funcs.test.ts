@@ -8,18 +8,11 @@
 
 import t from 'tap';
 import { verifyProgram, type GlobalFunc, type VerifyResult } from '../../src/verify/index.js';
-import { assemblePrevail } from './harness/prevail-asm.js';
+import { assembleLabelled } from './harness/prevail-asm.js';
 
 /** Assemble blocks (`<label>:` lines start one) and verify with `<f>` as a global function. */
 function verify(code: string, f: Omit<GlobalFunc, 'name'>, progType = 'xdp'): VerifyResult {
-  const blocks: Record<string, string> = {};
-  let label = '<start>';
-  for (const line of code.split('\n')) {
-    const m = /^\s*(<\w+>):\s*$/.exec(line);
-    if (m !== null) { label = m[1]!; continue; }
-    if (line.trim() !== '') blocks[label] = `${blocks[label] ?? ''}${line.trim()}\n`;
-  }
-  const asm = assemblePrevail(blocks);
+  const asm = assembleLabelled(code);
   if (asm.unsupported !== undefined) throw new Error(`does not assemble: ${asm.unsupported}`);
   const at = asm.labels?.get('<f>');
   if (at === undefined) throw new Error('no <f> block');

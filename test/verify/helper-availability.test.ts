@@ -20,9 +20,9 @@ import t from 'tap';
 import { release } from 'node:os';
 import * as k from '../../runtimes/node/bpf-syscall.js';
 import {
-  HELPER_AVAILABILITY, PROBED_HELPERS, PROBED_RELEASE, SOURCE_EXCEPTIONS, UNPROBED_TYPES, expandIds, type IdRanges,
+  HELPER_AVAILABILITY, PROBED_HELPERS, PROBED_RELEASE, SOURCE_EXCEPTIONS, UNPROBED_TYPES, type IdRanges,
 } from '../../src/abi/helper-availability.js';
-import { HELPER_PROTOS, helperAllowed, helperName } from '../../src/abi/helpers.js';
+import { HELPER_PROTOS, expandIds, helperAllowed, helperName } from '../../src/abi/helpers.js';
 import {
   SOURCE_EXCEPTIONS as GENERATOR_EXCEPTIONS, isSourceException, knownProgTypes, probeKernel,
 } from '../../scripts/probe-helpers.js';

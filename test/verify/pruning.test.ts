@@ -7,18 +7,11 @@
 
 import t, { type Test } from 'tap';
 import { verifyProgram, type VerifyResult } from '../../src/verify/index.js';
-import { assemblePrevail } from './harness/prevail-asm.js';
+import { assembleLabelled } from './harness/prevail-asm.js';
 
 /** Assemble text with `<label>:` lines starting blocks (the harness takes one block per label). */
 function verify(code: string, progType = 'xdp'): VerifyResult {
-  const blocks: Record<string, string> = {};
-  let label = '<start>';
-  for (const line of code.split('\n')) {
-    const m = /^\s*(<\w+>):\s*$/.exec(line);
-    if (m !== null) { label = m[1]!; continue; }
-    if (line.trim() !== '') blocks[label] = `${blocks[label] ?? ''}${line.trim()}\n`;
-  }
-  const asm = assemblePrevail(blocks);
+  const asm = assembleLabelled(code);
   if (asm.unsupported !== undefined) throw new Error(`does not assemble: ${asm.unsupported}`);
   return verifyProgram(asm.insns, { progType });
 }

@@ -198,3 +198,15 @@ export function assemblePrevail(code: Record<string, string>): Assembled {
   void LddwSrc;
   return { insns, labels: new Map([...labelAt].map(([l, k]) => [l, pcOf[k]!] as const)) };
 }
+
+/** Assemble text in which `<label>:` lines start blocks (one block per label, `<start>` first). */
+export function assembleLabelled(code: string): Assembled {
+  const blocks: Record<string, string> = {};
+  let label = '<start>';
+  for (const line of code.split('\n')) {
+    const m = /^\s*(<\w+>):\s*$/.exec(line);
+    if (m !== null) { label = m[1]!; continue; }
+    if (line.trim() !== '') blocks[label] = `${blocks[label] ?? ''}${line.trim()}\n`;
+  }
+  return assemblePrevail(blocks);
+}
