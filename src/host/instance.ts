@@ -22,7 +22,7 @@ import { fail } from '../diag/index.js';
 import type { BpfObject, MapSpec as ObjectMapSpec, ProgramSpec } from '../elf/types.js';
 import type { Insn } from '../isa/insn.js';
 import { LddwSrc } from '../isa/opcodes.js';
-import type { HelperHost, HostClock, HostTask } from './helpers/host.js';
+import type { HelperHost, HostClock, HostTask, XdpFrags } from './helpers/host.js';
 import { hostHelpers } from './helpers/table.js';
 import type { TailCallCounter } from './helpers/tail-call.js';
 import { createMap } from './maps/create.js';
@@ -88,6 +88,8 @@ export class Instance {
   readonly trace: string[] = [];
   /** The CPU programs run on. */
   cpu: number;
+  /** Fragments of the multi-buffer XDP frame being run (`testRun` sets them for the run). */
+  xdpFrags: XdpFrags | undefined;
   /** Tail calls made in the current run (the run loop in `backend.ts` resets it). */
   readonly tailCalls: TailCallCounter = { count: 0 };
   private readonly programFds = new Map<ProgramSpec, number>();
@@ -139,6 +141,7 @@ export class Instance {
       randomSeed: options.randomSeed ?? 0x5eed,
       ...(options.task !== undefined ? { task: options.task } : {}),
       log: options.log ?? ((message) => { this.trace.push(message); }),
+      xdpFrags: () => this.xdpFrags,
     };
     this.helpers = options.helpers ?? hostHelpers(host, () => list.filter((m): m is RingbufMap => m instanceof RingbufMap), this.tailCalls);
   }

@@ -9,7 +9,9 @@
  *   has `data`, `data_end`, `data_meta` (= `data`) and `ingress_ifindex` 1
  *   (the loopback device the kernel uses). The output is the frame from
  *   `data_meta` to `data_end` after the run, followed by the bytes past 3520,
- *   which the kernel keeps as fragments the program does not see.
+ *   which the kernel keeps as page-sized fragments the program does not see
+ *   (`Instance.xdpFrags` during the run; `bpf_xdp_adjust_tail` grows or
+ *   shrinks the last one).
  * - Socket filters, tc and cgroup_skb (`bpf_prog_test_run_skb`): the kernel
  *   runs `eth_type_trans`, so `skb->protocol` is the Ethernet type and the
  *   network header is at `skb->data` — except for tc (`SCHED_CLS`/`ACT`),
@@ -33,11 +35,14 @@ import { fail } from '../diag/index.js';
 import type { ProgramSpec } from '../elf/types.js';
 import type { Backend, Execution } from './backend.js';
 import type { Instance } from './instance.js';
+import type { XdpFrags } from './helpers/host.js';
 
 /** `XDP_PACKET_HEADROOM`. */
 export const XDP_HEADROOM = 256;
 /** Largest frame an XDP program sees in a test run: 4096 − 256 − 320. */
 export const XDP_MAX_DATA = 3520;
+/** Size of one fragment's page. */
+const PAGE_SIZE = 4096;
 /** Tailroom kept after an XDP frame for `bpf_xdp_adjust_tail`. */
 const XDP_TAILROOM = 320;
 /** `ETH_HLEN`. */
@@ -86,6 +91,37 @@ function packetKind(type: number): PacketKind {
   }
 }
 
+/** Bytes past an XDP frame's linear part as page-sized fragments, as `bpf_prog_test_run_xdp` lays them out. */
+export function xdpFragments(rest: Uint8Array): XdpFrags['frags'] {
+  const frags: XdpFrags['frags'] = [];
+  for (let at = 0; at < rest.length; at += PAGE_SIZE) {
+    const bytes = new Uint8Array(PAGE_SIZE);
+    const part = rest.subarray(at, Math.min(rest.length, at + PAGE_SIZE));
+    bytes.set(part);
+    frags.push({ bytes, size: part.length });
+  }
+  return frags;
+}
+
+/** Run `f` with `frags` as the fragments the instance's helpers see. */
+export function withFragments<T>(instance: Instance, frags: XdpFrags['frags'], f: () => T): T {
+  instance.xdpFrags = frags.length > 0 ? { frags } : undefined;
+  try {
+    return f();
+  } finally {
+    instance.xdpFrags = undefined;
+  }
+}
+
+/** `head` followed by the fragments' data: a multi-buffer frame's `data_out`. */
+export function joinFragments(head: Uint8Array, frags: XdpFrags['frags']): Uint8Array {
+  const out = new Uint8Array(head.length + frags.reduce((n, f) => n + f.size, 0));
+  out.set(head);
+  let at = head.length;
+  for (const f of frags) { out.set(f.bytes.subarray(0, f.size), at); at += f.size; }
+  return out;
+}
+
 /** Run a program once on a packet, as `BPF_PROG_TEST_RUN` would. */
 export function testRun(instance: Instance, prog: ProgramSpec, backend: Backend, input: TestRunInput = {}): TestRunResult {
   const exe = backend.load(prog, instance);
@@ -112,15 +148,11 @@ export function testRun(instance: Instance, prog: ProgramSpec, backend: Backend,
       v.setUint32(ctx.start + XDP.data_end, start + frame.length, true);
       v.setUint32(ctx.start + XDP.data_meta, start, true);
       v.setUint32(ctx.start + XDP.ingress_ifindex, 1, true);
-      const r = exe.run(ctx.start, { start, size: frame.length });
+      const frags = xdpFragments(data.subarray(frame.length));
+      const r = withFragments(instance, frags, () => exe.run(ctx.start, { start, size: frame.length }));
       const metaStart = mem.view.getUint32(ctx.start + XDP.data_meta, true);
       const dataEnd = mem.view.getUint32(ctx.start + XDP.data_end, true);
-      const head = mem.bytes.slice(metaStart, dataEnd);
-      const frags = data.subarray(frame.length);
-      const out = new Uint8Array(head.length + frags.length);
-      out.set(head);
-      out.set(frags, head.length);
-      return result(r, out);
+      return result(r, joinFragments(mem.bytes.subarray(metaStart, dataEnd), frags));
     }
     if (kind === 'skb-l2' || kind === 'skb-l3') {
       if (data.length < SKB_MIN_DATA || data.length > SKB_MAX_DATA) {

@@ -7,8 +7,7 @@
  * after each packet.
  *
  * Programs the kernel rejects, cannot test-run, or that use helpers the host
- * lacks are listed in the output (as skipped subtests), never hidden.
- * Differences with a known cause are `todo`s carrying the reason. Hash-type
+ * lacks are listed in the output (as skipped subtests), never hidden. Hash-type
  * maps compare as sets (the kernel's order follows its random hash seed). Skips,
  * saying why, without root or a working `bpf()`.
  */
@@ -100,37 +99,6 @@ function autoPreload(object: BpfObject, nCpus: number): Preload {
 }
 
 /** skb test runs: the kernel takes frames of 34 (`ETH_HLEN` + an IPv4 header) to 3712 bytes (4096 − `NET_SKB_PAD` − 320). */
-const SKB_MIN = 34;
-const SKB_MAX = 3712;
-
-/** A frame size the kernel's test run refuses (EINVAL) while `testRun` runs it. */
-function refusedByKernel(prog: ProgramSpec, data: Uint8Array): boolean {
-  return prog.type !== ProgType.XDP && (data.length < SKB_MIN || data.length > SKB_MAX);
-}
-
-/** Programs with a known difference that is not about one packet: the cause. */
-const KNOWN_PROGRAMS: Record<string, string> = {
-  'map_in_map-el.o lookup_nested': 'src/host/instance.ts does not fill map-in-map slots from .maps initialisers (initialSlots), so outer_array[1] is empty on the host',
-};
-
-/** The cause of a difference between kernel (`kr`) and host (`hr`) outcomes, when it is a known one. */
-function knownDifference(label: string, prog: ProgramSpec, data: Uint8Array, kr: Outcome, hr: Outcome): string | undefined {
-  if (refusedByKernel(prog, data)) return `the kernel refuses skb test frames outside ${SKB_MIN}..${SKB_MAX} bytes (EINVAL); test-run.ts runs them`;
-  const rest = JSON.stringify({ ...kr, data: '' }) === JSON.stringify({ ...hr, data: '' });
-  if (prog.type === ProgType.XDP && data.length > XDP_MAX_DATA) {
-    if (rest && kr.data.startsWith(hr.data)) return 'the kernel (5.18+) passes bytes past 3520 as fragments and returns them in data_out; test-run.ts drops them';
-    return 'multi-buffer frames are not modelled: in the kernel bytes past 3520 are fragments, returned in data_out, and bpf_xdp_adjust_tail grows or shrinks the last fragment';
-  }
-  if (rest && prog.type === ProgType.XDP && kr.data.endsWith(hr.data)) {
-    return 'the kernel\'s XDP data_out starts at data_meta (metadata included); test-run.ts starts at data';
-  }
-  const l3 = prog.type === ProgType.SOCKET_FILTER || prog.type === ProgType.CGROUP_SKB;
-  if (rest && l3 && hr.data.length >= 28 && kr.data === '0'.repeat(28) + hr.data.slice(28)) {
-    return 'for socket filters the kernel zeroes the Ethernet header in data_out; test-run.ts returns it unchanged';
-  }
-  return KNOWN_PROGRAMS[label];
-}
-
 /** Hash-type maps: the kernel's iteration order follows its random hash seed, so entries compare as a set. */
 const UNORDERED = new Set<string>(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash']);
 
@@ -246,7 +214,6 @@ function main(): void {
   const nCpus = k.possibleCpus(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
   const counts = { runs: 0, agree: 0, programs: 0 };
   const notRun: string[] = [];
-  const knownDiffs = new Set<string>();
 
   for (const file of objects) {
     const base = file.split('/').pop()!;
@@ -272,16 +239,12 @@ function main(): void {
             const hosts = [...BACKENDS.values()].map((b) => [b, preloaded(object, nCpus, preload)] as const);
             for (const [pname, data] of packets) {
               const kr = kernelOutcome(kobj, kp, data);
-              const refused = refusedByKernel(prog, data);
               for (const [b, inst] of hosts) {
-                // a frame the kernel refuses runs on a scratch instance, so the maps stay in step
-                const hr = hostOutcome(refused ? preloaded(object, nCpus, preload) : inst, prog, b.name, data);
+                const hr = hostOutcome(inst, prog, b.name, data);
                 counts.runs++;
                 const same = JSON.stringify(hr) === JSON.stringify(kr);
                 if (same) counts.agree++;
-                const known = same ? undefined : knownDifference(label, prog, data, kr, hr);
-                if (known !== undefined) knownDiffs.add(`${label} / ${pname}: ${known}`);
-                t.same(hr, kr, `${scenario} / ${pname} / ${b.name}`, known !== undefined ? { todo: known } : {});
+                t.same(hr, kr, `${scenario} / ${pname} / ${b.name}`);
               }
             }
           } finally {
@@ -294,7 +257,6 @@ function main(): void {
   }
   t.test('summary', (t) => {
     for (const line of notRun) t.comment(`not compared: ${line}`);
-    for (const line of knownDiffs) t.comment(`known difference: ${line}`);
     t.comment(`kernel agreement: ${counts.agree}/${counts.runs} runs over ${counts.programs} programs`);
     t.ok(counts.runs > 0, `${counts.agree}/${counts.runs} runs agree with the kernel`);
     t.end();

@@ -48,4 +48,16 @@ export interface HelperHost {
    * helpers; `undefined` means the read faults (`-EFAULT`).
    */
   probe?(space: ProbeSpace, address: bigint, size: number): Uint8Array | undefined;
+  /** The fragments of the XDP frame being run, when it has any (multi-buffer frames past 3520 bytes). */
+  xdpFrags?(): XdpFrags | undefined;
+}
+
+/**
+ * The fragments of a multi-buffer XDP frame (`skb_shared_info.frags`): each
+ * a page of `bytes`, of which the first `size` hold data. The program sees
+ * only the linear part; `bpf_xdp_adjust_tail` grows or shrinks the last
+ * fragment.
+ */
+export interface XdpFrags {
+  readonly frags: { readonly bytes: Uint8Array; size: number }[];
 }

@@ -10,8 +10,9 @@
  *   `data_hard_start`; `xdp_md` holds `data`, `data_end` and `data_meta` as
  *   32-bit addresses, which the adjust helpers update. The last
  *   `SKB_DATA_ALIGN(sizeof(struct skb_shared_info))` (320) bytes of the buffer
- *   are never part of the frame (`xdp_data_hard_end`). Multi-buffer (frags)
- *   frames are not modelled.
+ *   are never part of the frame (`xdp_data_hard_end`). A multi-buffer frame's
+ *   fragments come from `HelperHost.xdpFrags`: `bpf_xdp_adjust_tail` acts on
+ *   them as `bpf_xdp_frags_increase_tail` / `bpf_xdp_frags_shrink_tail` do.
  * - skb (tc, socket filters): offsets count from `skb->data` (`__sk_buff`
  *   `data`, offset 76) and end at `skb->len` (offset 0); the packet is linear
  *   and not cloned, and `ip_summed` is `CHECKSUM_NONE`, as in
@@ -27,7 +28,7 @@ import { MapType } from '../../abi/map-types.js';
 import { helperName } from '../../abi/helpers.js';
 import { EFAULT, EINVAL } from '../maps/errno.js';
 import { at, errno, s32, u32 } from './access.js';
-import type { HelperHost } from './host.js';
+import type { HelperHost, XdpFrags } from './host.js';
 
 /** Helper ids implemented here (`__BPF_FUNC_MAPPER`). */
 export const PACKET_HELPER_IDS = {
@@ -101,6 +102,32 @@ function xdpFrame(env: HelperEnv, helper: number): XdpFrame {
   return { data, dataEnd, dataMeta, hardStart: buf.start, hardEnd: buf.start + buf.size - XDP_SHARED_INFO };
 }
 
+/** `bpf_xdp_adjust_tail` on a frame with fragments: 0 or `-errno`. */
+function adjustFragsTail(env: HelperEnv, f: XdpFrame, frags: XdpFrags['frags'], offset: number): number {
+  if (offset > 0) {
+    // bpf_xdp_frags_increase_tail: the last fragment grows into its page's tailroom, zero-filled
+    const last = frags[frags.length - 1]!;
+    if (offset > last.bytes.length - last.size) return -EINVAL;
+    last.bytes.fill(0, last.size, last.size + offset);
+    last.size += offset;
+    return 0;
+  }
+  // bpf_xdp_frags_shrink_tail: fragments shrink from the last; freed ones go, and what is left
+  // once none remains comes off the linear part
+  let rest = -offset;
+  const total = f.dataEnd - f.data + frags.reduce((n, x) => n + x.size, 0);
+  if (rest > total - ETH_HLEN) return -EINVAL;
+  while (rest > 0 && frags.length > 0) {
+    const last = frags[frags.length - 1]!;
+    const shrink = Math.min(rest, last.size);
+    rest -= shrink;
+    if (shrink === last.size) frags.pop();
+    else { last.size -= shrink; break; }
+  }
+  if (frags.length === 0 && rest > 0) setXdp(env, XDP_MD.data_end, f.dataEnd - rest);
+  return 0;
+}
+
 function setXdp(env: HelperEnv, field: number, value: number): void {
   env.memory.view.setUint32(env.ctx + field, value, true);
 }
@@ -166,6 +193,8 @@ export function packetHelpers(host: HelperHost): Map<number, HelperFn> {
   h.set(I.xdp_adjust_tail, (env, _r1, r2) => {
     const f = xdpFrame(env, I.xdp_adjust_tail);
     const offset = s32(r2);
+    const frags = host.xdpFrags?.()?.frags;
+    if (frags !== undefined && frags.length > 0) return errno(adjustFragsTail(env, f, frags, offset));
     const dataEnd = f.dataEnd + offset;
     if (dataEnd > f.hardEnd) return errno(-EINVAL);
     if (dataEnd < f.data + ETH_HLEN) return errno(-EINVAL);

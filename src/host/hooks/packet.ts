@@ -9,8 +9,8 @@
  * of headroom, at most 3520 bytes of frame and the 320 bytes the kernel
  * keeps for `skb_shared_info`, and a 24-byte `xdp_md` with `data`,
  * `data_end` and `data_meta` as addresses. Bytes past 3520 are carried as
- * the fragments the programs do not see. The regions are mapped once per
- * link, when it is attached.
+ * fragments the programs do not see but `bpf_xdp_adjust_tail` resizes. The
+ * regions are mapped once per link, when it is attached.
  *
  * Several programs combine as libxdp's multi-program dispatcher does: they
  * run in attach order on the same frame (each sees what the previous ones
@@ -26,7 +26,7 @@
 import type { Region } from '../../abi/memory.js';
 import { ProgType } from '../../abi/program-types.js';
 import { fail } from '../../diag/index.js';
-import { ETH_HLEN, XDP_HEADROOM, XDP_MAX_DATA } from '../test-run.js';
+import { ETH_HLEN, XDP_HEADROOM, XDP_MAX_DATA, joinFragments, withFragments, xdpFragments } from '../test-run.js';
 import { contextFields, LinkRegions } from './context.js';
 import { Hook } from './hook.js';
 import type { HookProgram } from './program.js';
@@ -135,14 +135,11 @@ function runXdp(program: HookProgram, state: PacketState, frame: Uint8Array, met
   v.setUint32(ctx.start + XDP.off.data_meta, start - meta, true);
   v.setUint32(ctx.start + XDP.off.ingress_ifindex, event.ifindex ?? 1, true);
   v.setUint32(ctx.start + XDP.off.rx_queue_index, event.rxQueue ?? 0, true);
-  const r = program.executable.run(ctx.start, { start, size: seen.length - meta });
+  const frags = xdpFragments(frame.subarray(seen.length));
+  const r = withFragments(program.instance, frags, () => program.executable.run(ctx.start, { start, size: seen.length - meta }));
   const after = mem.view;
   const metaAt = after.getUint32(ctx.start + XDP.off.data_meta, true);
   const dataAt = after.getUint32(ctx.start + XDP.off.data, true);
   const end = after.getUint32(ctx.start + XDP.off.data_end, true);
-  const frags = frame.subarray(seen.length);
-  const out = new Uint8Array(end - metaAt + frags.length);
-  out.set(mem.bytes.subarray(metaAt, end));
-  out.set(frags, end - metaAt);
-  return { verdict: Number(r.r0 & 0xffffffffn), data: out, meta: dataAt - metaAt };
+  return { verdict: Number(r.r0 & 0xffffffffn), data: joinFragments(mem.bytes.subarray(metaAt, end), frags), meta: dataAt - metaAt };
 }
