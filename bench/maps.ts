@@ -6,7 +6,9 @@
  * map's `lookupAt`) — with baselines measured in the
  * same run (a JavaScript `Map.get`, a no-op helper call, an empty program
  * loop), and the kernel's figure for the same program through
- * `BPF_PROG_TEST_RUN` when `bpf()` works here.
+ * `BPF_PROG_TEST_RUN` when `bpf()` works here. An experiment measures the
+ * alternative for hash maps: the index itself in WebAssembly memory, probed
+ * by WebAssembly code, against the same loop calling `lookupAt`.
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/maps.js`
  * (or `node --import @tapjs/typescript/import bench/maps.ts`).
@@ -26,6 +28,7 @@ import type { BpfObject, MapSpec as ObjectMapSpec, ProgramSpec } from '../src/el
 import { Instance } from '../src/host/instance.js';
 import { wasmBackend } from '../src/host/wasm-backend.js';
 import * as k from '../runtimes/node/bpf-syscall.js';
+import { instantiate } from '../src/util/wasm-api.js';
 
 const N = 2_000_000;
 const ENTRIES = 1024;
@@ -134,6 +137,65 @@ const wasmPerLookup = (type: number, typeName: string): number => {
 };
 row('hash: from a program (WebAssembly, loop cost removed)', wasmPerLookup(MapType.HASH, 'hash'));
 row('array: from a program (WebAssembly, loop cost removed)', wasmPerLookup(MapType.ARRAY, 'array'));
+
+// The alternative to one call into JavaScript per hash lookup: the hash index itself in
+// WebAssembly memory. An open-addressing table of (key, value address) for the same 1024 u32
+// keys, probed by WebAssembly code, against the same loop calling the map's `lookupAt` through
+// an import (what `bpf_map_lookup.<k>` does), both reading the key at an address in the memory.
+const SLOTS = 4096;
+const indexRegion = mem.map('hash-index', 'heap', SLOTS * 8, true);
+const hashMap = maps.hash!;
+for (let i = 0; i < ENTRIES; i++) {
+  new DataView(key.buffer).setUint32(0, i, true);
+  let s = Math.imul(i, 0x9e3779b1) >>> 20;
+  while (mem.view.getUint32(indexRegion.start + s * 8 + 4, true) !== 0) s = (s + 1) & (SLOTS - 1);
+  mem.view.setUint32(indexRegion.start + s * 8, i, true);
+  mem.view.setUint32(indexRegion.start + s * 8 + 4, hashMap.lookup(key, 0)!, true);
+}
+const indexWat = `(module
+  (import "env" "memory" (memory 1))
+  (import "env" "lookup" (func $js (param i32) (result i32)))
+  (func $probe (param $at i32) (result i32) (local $k i32) (local $s i32)
+    (local.set $k (i32.load (local.get $at)))
+    (local.set $s (i32.shr_u (i32.mul (local.get $k) (i32.const 0x9e3779b1)) (i32.const 20)))
+    (loop $next
+      (if (i32.eqz (i32.load offset=4 (i32.add (i32.const ${indexRegion.start}) (i32.shl (local.get $s) (i32.const 3)))))
+        (then (return (i32.const 0))))
+      (if (i32.eq (i32.load (i32.add (i32.const ${indexRegion.start}) (i32.shl (local.get $s) (i32.const 3)))) (local.get $k))
+        (then (return (i32.load offset=4 (i32.add (i32.const ${indexRegion.start}) (i32.shl (local.get $s) (i32.const 3)))))))
+      (local.set $s (i32.and (i32.add (local.get $s) (i32.const 1)) (i32.const ${SLOTS - 1})))
+      (br $next))
+    (i32.const 0))
+  (func (export "inWasm") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (call $probe (i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+  (func (export "throughJs") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (call $js (i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+  (func (export "empty") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))`;
+const wabt = await (await import('wabt')).default();
+const parsed = wabt.parseWat('hash-index.wat', indexWat);
+const indexBinary = parsed.toBinary({}).buffer;
+parsed.destroy();
+const lookupBytes = mem.bytes;
+const indexExports = instantiate(indexBinary, {
+  env: { memory: mem.wasm, lookup: (at: number): number => hashMap.lookupAt!(lookupBytes, at, 0) ?? 0 },
+}).exports as Record<'inWasm' | 'throughJs' | 'empty', (n: number) => number>;
+if (indexExports.inWasm(ENTRIES) !== indexExports.throughJs(ENTRIES)) throw new Error('the WebAssembly hash index and lookupAt disagree');
+const emptyLoop = time(N, (n) => { sink += indexExports.empty(n); });
+row('hash: index in WebAssembly memory, probed in WebAssembly (experiment)', time(N, (n) => { sink += indexExports.inWasm(n); }) - emptyLoop);
+row('hash: the same loop calling lookupAt through an import', time(N, (n) => { sink += indexExports.throughJs(n); }) - emptyLoop);
 
 // the kernel, same program
 const kernel = k.available();
