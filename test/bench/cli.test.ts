@@ -52,6 +52,20 @@ t.test('--program and --baseline; the kernel is measured or listed as unavailabl
   }
 });
 
+t.test('a program with callbacks loads in the kernel too (func_info BTF)', { skip }, async (t) => {
+  const r = run('bench', join(root, 'test/fixtures/callbacks-el.o'), '--backend', 'interp-fast,kernel', '--data', packet, '--json', ...fast);
+  t.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { results: Record<string, unknown>[] };
+  const k = out.results.find((x) => x.backend === 'kernel')!;
+  if (k.unavailable !== undefined) {
+    t.match(k.unavailable, /\S/, `kernel unavailable: ${k.unavailable}`);
+    return;
+  }
+  t.equal(k.error, undefined, 'no load error');
+  t.type(k.ns_per_run, 'number', 'kernel measured');
+  t.equal(k.retval, out.results.find((x) => x.backend === 'interp-fast')!.retval, 'the kernel agrees with the interpreter');
+});
+
 t.test('--report writes a self-contained page with an SVG chart per program; the text table is printed', { skip }, async (t) => {
   const html = join(tmp, 'report.html');
   const r = run('bench', join(root, 'bench/progs/hash.o'), '--backend', 'interp-fast,wasm', '--report', html, ...fast);

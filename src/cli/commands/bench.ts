@@ -50,7 +50,8 @@ export function machineInfo(): Machine {
 export async function kernelBpf(): Promise<{ bpf?: KernelBpf; reason?: string }> {
   try {
     const mod = (await import('../../../runtimes/node/bpf-syscall.js')) as unknown as KernelBpf;
-    return { bpf: mod };
+    const btf = await import('../../../runtimes/node/kernel-btf.js');
+    return { bpf: { ...mod, progLoadWithFuncInfo: btf.progLoadWithFuncInfo } };
   } catch (err) {
     return { reason: `no bpf() wrapper: ${(err as Error).message}` };
   }

@@ -11,7 +11,7 @@
  */
 
 import { MapType } from '../../abi/map-types.js';
-import type { ProgramSpec } from '../../elf/types.js';
+import type { FuncInfo, ProgramSpec } from '../../elf/types.js';
 import { encode, type Insn } from '../../isa/insn.js';
 import { LddwSrc } from '../../isa/opcodes.js';
 import type { Instance } from '../instance.js';
@@ -19,12 +19,28 @@ import type { Contender } from './contender.js';
 import type { Clock } from './measure.js';
 
 /** The `bpf()` commands the kernel contender needs (the shape of `runtimes/node/bpf-syscall.ts`). */
+/** What `BPF_PROG_LOAD` is given. */
+export interface KernelLoadAttr {
+  readonly type: number;
+  readonly insns: Uint8Array;
+  readonly license?: string;
+  readonly logLevel?: number;
+  readonly name?: string;
+  readonly expectedAttachType?: number;
+}
+
 export interface KernelBpf {
   available(): { ok: boolean; reason: string };
   mapCreate(a: { type: number; keySize: number; valueSize: number; maxEntries: number; flags?: number; mapExtra?: bigint; name?: string }): number;
   mapUpdate(fd: number, key: Uint8Array | undefined, value: Uint8Array, flags?: number): number;
-  progLoad(a: { type: number; insns: Uint8Array; license?: string; logLevel?: number; name?: string; expectedAttachType?: number }): { fd: number; log: string };
+  progLoad(a: KernelLoadAttr): { fd: number; log: string };
   progTestRun(fd: number, a: { data?: Uint8Array; repeat?: number }): { err: number; retval: number; duration: number };
+  /**
+   * `progLoad` with the func_info BTF a program with subprograms needs
+   * (callbacks are refused without it; `runtimes/node/kernel-btf.ts`); plain
+   * `progLoad` is used when absent.
+   */
+  progLoadWithFuncInfo?(a: KernelLoadAttr, insns: readonly Insn[], funcInfo: readonly FuncInfo[]): { fd: number; log: string };
   close(fd: number): void;
   /** A shared mapping of a map's pages (ring buffers), or `-errno`. */
   mapMmap?(fd: number, length: number, offset: number, writable: boolean): MapMapping | number;
@@ -154,15 +170,18 @@ export function loadIntoKernel(bpf: KernelBpf, prog: ProgramSpec, instance: Inst
   copyMaps(bpf, instance, fds);
   const mapFds = [...fds];
   fillProgramArrays(bpf, instance, mapFds, fds, closeAll);
+  const insns = patchMapFds(prog.insns, fds);
+  const load = (a: KernelLoadAttr): { fd: number; log: string } =>
+    (bpf.progLoadWithFuncInfo !== undefined ? bpf.progLoadWithFuncInfo(a, insns, prog.funcInfo) : bpf.progLoad(a));
   const t0 = clock();
-  const loaded = bpf.progLoad({
-    type: prog.type, insns: encode(patchMapFds(prog.insns, fds)), license: instance.object.license || 'GPL',
+  const loaded = load({
+    type: prog.type, insns: encode(insns), license: instance.object.license || 'GPL',
     name: prog.name.slice(0, 15), logLevel: 0,
     ...(prog.expectedAttachType !== undefined ? { expectedAttachType: prog.expectedAttachType } : {}),
   });
   const compileNs = Number(clock() - t0);
   if (loaded.fd < 0) {
-    const again = bpf.progLoad({ type: prog.type, insns: encode(patchMapFds(prog.insns, fds)), license: 'GPL', logLevel: 1 });
+    const again = load({ type: prog.type, insns: encode(insns), license: 'GPL', logLevel: 1 });
     if (again.fd >= 0) bpf.close(again.fd);
     closeAll();
     const last = again.log.trim().split('\n').slice(-2).join(' / ');
