@@ -62,6 +62,17 @@ class Env implements HelperEnv {
   constructor(readonly memory: Memory, readonly ctx: number) {}
 }
 
+/** A run's register halves and saved call frames. */
+interface Scratch { readonly lo: Int32Array; readonly hi: Int32Array; readonly retPc: Int32Array; readonly saved: Int32Array }
+
+const newScratch = (): Scratch => ({
+  lo: new Int32Array(11), hi: new Int32Array(11), retPc: new Int32Array(MAX_CALL_FRAMES), saved: new Int32Array(MAX_CALL_FRAMES * 10),
+});
+
+/** Scratch per nesting level of `loop` (a callback runs a nested loop); runs are synchronous. */
+const SCRATCH: Scratch[] = [];
+let nesting = 0;
+
 /** The region an interpreter's last memory access hit. */
 interface RegionCache { start: number; end: number; writable: boolean }
 
@@ -137,8 +148,11 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   const helpers = options.helpers ?? NO_HELPERS;
   const budget = options.budget ?? DEFAULT_BUDGET;
   const packet = options.packet ?? { start: 0, size: 0 };
-  const lo = new Int32Array(11);
-  const hi = new Int32Array(11);
+  // register files and call frames are reused across runs (one set per nesting level: callbacks nest)
+  const scratch = SCRATCH[nesting] ??= newScratch();
+  const { lo, hi, retPc, saved } = scratch;
+  lo.fill(0);
+  hi.fill(0);
   const args = options.args ?? [];
   for (let i = 0; i < 5 && i < args.length; i++) {
     const v = u.u64(args[i]!);
@@ -147,8 +161,6 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   }
   lo[10] = stackTop | 0;
   const env = new Env(mem, entry.ctx ?? (hi[1] === 0 ? lo[1]! >>> 0 : 0));
-  const retPc = new Int32Array(MAX_CALL_FRAMES);
-  const saved = new Int32Array(MAX_CALL_FRAMES * 10);
   let depth = 0;
   let pc = entry.pc;
   let count = 0;
@@ -167,6 +179,7 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   // map or unmap regions); nothing the loop changes is captured by a closure, so it all stays in registers
   const cache: RegionCache = { start: 0, end: 0, writable: false };
 
+  nesting++; // a nested loop (a callback, inside this one's try) takes the next scratch
   try {
     for (;;) {
       if (pc >= length || pc < 0) fail('RUN_FELL_OFF', { count: length }, { pc });
@@ -426,5 +439,7 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   } catch (e) {
     if (e instanceof ProgramStop) return { r0: e.r0, insnCount: count };
     throw e;
+  } finally {
+    nesting--;
   }
 }
