@@ -27,8 +27,8 @@ const HALVES = new WeakMap<Program, Halves>();
 function halves(p: Program): Halves {
   let h = HALVES.get(p);
   if (h === undefined) {
-    const klo = new Int32Array(p.length);
-    const khi = new Int32Array(p.length);
+    const klo = new Int32Array(p.length + 1);
+    const khi = new Int32Array(p.length + 1);
     for (let i = 0; i < p.length; i++) {
       const v = p.kimm[i]!;
       klo[i] = Number(BigInt.asIntN(32, v));
@@ -167,7 +167,7 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   // a callback is a bpf-to-bpf call from the helper's call site, run by a nested loop; it reads the
   // caller's state from `env` (set by `callHelper`), so the loop's own variables stay out of closures
   env.callback = (fn, a, b, c, d, e) => {
-    if (fn >= BigInt(length)) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc: env.pc });
+    if (fn >= BigInt(length) || handler[Number(fn)] === H.NONE) fail('RUN_BAD_CALLBACK', { address: fn.toString(16) }, { pc: env.pc });
     if (env.depth + 1 >= entry.frames) fail('RUN_CALL_DEPTH', { max: MAX_CALL_FRAMES }, { pc: env.pc });
     const r = loop(prog, { ...options, args: [a, b, c, d, e], budget: budget - env.count - env.nested }, mem, env.fp - STACK_SIZE,
       { pc: Number(fn), frames: entry.frames - env.depth - 1, ctx: env.ctx });
@@ -182,7 +182,8 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
   nesting++; // a nested loop (a callback, inside this one's try) takes the next scratch
   try {
     for (;;) {
-      if (pc >= length || pc < 0) fail('RUN_FELL_OFF', { count: length }, { pc });
+      // every pc here is a validated target, a return address or the next slot: running off the end
+      // lands on the FELL_OFF handler at `length`
       if (++count > budget) fail('RUN_BUDGET', { budget }, { pc });
       const h = handler[pc]!;
       const d = dstA[pc]!;
@@ -388,6 +389,9 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
           pc = target[pc]!;
           break;
         }
+        case 126 /* H.FELL_OFF */:
+          fail('RUN_FELL_OFF', { count: length }, { pc });
+        // falls through (fail never returns)
         case 69 /* H.EXIT */: {
           if (depth === 0) return { r0: toBig(lo[0]!, hi[0]!), insnCount: count };
           depth--;

@@ -35,7 +35,9 @@ export const H = {
   CALL: 65, CALL_LOCAL: 66, CALL_KFUNC: 67, CALLX: 68, EXIT: 69,
   LDDW: 70, LDABS: 71, LDIND: 72, LDX: 73, LDXS: 74, ST: 75, STX: 76,
   ATOMIC32: 80, ATOMIC64: 88,
-  /** Second slot of an `lddw`, or past the end: never executed by a valid program. */
+  /** The slot just past the last instruction: running it is falling off the end. */
+  FELL_OFF: 126,
+  /** Second slot of an `lddw`: never executed by a valid program. */
   NONE: 127,
 } as const;
 
@@ -96,13 +98,17 @@ export function prepare(insns: readonly Insn[], options: PrepareOptions = {}): P
   if (problems.length > 0) throw new DiagnosticError(problems[0]!);
   let length = 0;
   for (const insn of insns) length = insn.pc + (insn.imm2 !== undefined ? 2 : 1);
+  // one slot more than the program: `handler[length]` is FELL_OFF, so an interpreter that runs off
+  // the end finds out there instead of checking the pc before every instruction
+  const slots = length + 1;
   const p = {
     length, insns,
-    handler: new Uint8Array(length).fill(H.NONE),
-    dst: new Uint8Array(length), src: new Uint8Array(length), isX: new Uint8Array(length),
-    kimm: new Array<bigint>(length).fill(0n), imm: new Int32Array(length), off: new Int16Array(length),
-    target: new Int32Array(length), aux: new Uint8Array(length),
+    handler: new Uint8Array(slots).fill(H.NONE),
+    dst: new Uint8Array(slots), src: new Uint8Array(slots), isX: new Uint8Array(slots),
+    kimm: new Array<bigint>(slots).fill(0n), imm: new Int32Array(slots), off: new Int16Array(slots),
+    target: new Int32Array(slots), aux: new Uint8Array(slots),
   };
+  p.handler[length] = H.FELL_OFF;
   for (const insn of insns) {
     const row = OPCODES[insn.op]!;
     const pc = insn.pc;

@@ -30,7 +30,7 @@ t.test('handler numbers are the literals the dispatch switches use', async (t) =
   t.same({ ...H }, {
     ALU64: 0, ALU32: 16, NEG64: 32, NEG32: 33, LE: 34, BE: 35, BSWAP: 36, JA: 40, JCOND64: 41, JCOND32: 53,
     CALL: 65, CALL_LOCAL: 66, CALL_KFUNC: 67, CALLX: 68, EXIT: 69, LDDW: 70, LDABS: 71, LDIND: 72, LDX: 73,
-    LDXS: 74, ST: 75, STX: 76, ATOMIC32: 80, ATOMIC64: 88, NONE: 127,
+    LDXS: 74, ST: 75, STX: 76, ATOMIC32: 80, ATOMIC64: 88, FELL_OFF: 126, NONE: 127,
   });
 });
 
@@ -128,4 +128,26 @@ t.test('random programs: fast and reference agree on every register and the stac
     }
   }
   t.equal(mismatches, 0, `${ROUNDS} random programs agree`);
+});
+
+t.test('running off the end is RUN_FELL_OFF at the slot past the last, on both engines', async (t) => {
+  // the last instruction is not an exit: sequentially, and returning from a call that is the last slot
+  const straight = [make(OP.MOV64_K!, { dst: 0, imm: 1, pc: 0 }), make(OP.ADD64_K!, { dst: 0, imm: 1, pc: 1 })];
+  const viaCall = [
+    make(OP.JA!, { off: 2, pc: 0 }),
+    make(OP.MOV64_K!, { dst: 0, imm: 7, pc: 1 }), make(OP.EXIT!, { pc: 2 }),
+    make(OP.CALL_LOCAL!, { imm: -3, pc: 3 }),
+  ];
+  for (const [name, insns, end] of [['straight', straight, 2], ['after a call', viaCall, 4]] as const) {
+    for (const engine of [run, runFast]) {
+      const memory = new LinearMemory();
+      try {
+        engine(prepare(insns), { memory });
+        t.fail(`${name}: ran off the end without an error`);
+      } catch (e) {
+        t.ok(e instanceof DiagnosticError, `${name}: a diagnostic`);
+        t.same([(e as DiagnosticError).code, (e as DiagnosticError).diagnostic.location.pc], ['RUN_FELL_OFF', end], `${name} (${engine.name})`);
+      }
+    }
+  }
 });
