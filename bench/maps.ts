@@ -152,6 +152,13 @@ for (let i = 0; i < ENTRIES; i++) {
   mem.view.setUint32(indexRegion.start + s * 8, i, true);
   mem.view.setUint32(indexRegion.start + s * 8 + 4, hashMap.lookup(key, 0)!, true);
 }
+/** An exported loop of `n` iterations adding `body(key address)` up: the key cycles over the 1024. */
+const loopFn = (name: string, body: (at: string) => string): string => `(func (export "${name}") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) ${body(`(i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2)))`)}))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))`;
 const indexWat = `(module
   (import "env" "memory" (memory 1))
   (import "env" "lookup" (func $js (param i32) (result i32)))
@@ -166,24 +173,9 @@ const indexWat = `(module
       (local.set $s (i32.and (i32.add (local.get $s) (i32.const 1)) (i32.const ${SLOTS - 1})))
       (br $next))
     (i32.const 0))
-  (func (export "inWasm") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-    (loop $l
-      (local.set $acc (i32.add (local.get $acc) (call $probe (i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-    (local.get $acc))
-  (func (export "throughJs") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-    (loop $l
-      (local.set $acc (i32.add (local.get $acc) (call $js (i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2))))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-    (local.get $acc))
-  (func (export "empty") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-    (loop $l
-      (local.set $acc (i32.add (local.get $acc) (i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2)))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-    (local.get $acc)))`;
+  ${loopFn('inWasm', (at) => `(call $probe ${at})`)}
+  ${loopFn('throughJs', (at) => `(call $js ${at})`)}
+  ${loopFn('empty', (at) => at)})`;
 const wabt = await (await import('wabt')).default();
 const parsed = wabt.parseWat('hash-index.wat', indexWat);
 const indexBinary = parsed.toBinary({}).buffer;
