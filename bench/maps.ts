@@ -2,13 +2,12 @@
  * @file Micro-benchmark: nanoseconds per map lookup, hash and array, on the
  * host — directly, through the `bpf_map_lookup_elem` helper as a backend calls
  * it, and from a program on the interpreter and compiled to WebAssembly (where
- * an array lookup is address arithmetic and a hash lookup one call into the
- * map's `lookupAt`) — with baselines measured in the
- * same run (a JavaScript `Map.get`, a no-op helper call, an empty program
- * loop), and the kernel's figure for the same program through
- * `BPF_PROG_TEST_RUN` when `bpf()` works here. An experiment measures the
- * alternative for hash maps: the index itself in WebAssembly memory, probed
- * by WebAssembly code, against the same loop calling `lookupAt`.
+ * an array lookup is address arithmetic and a hash lookup probes the map's
+ * index in the memory; also timed calling the map's `lookupAt` through an
+ * import instead) — with baselines measured in the same run (a JavaScript
+ * `Map.get`, a no-op helper call, an empty program loop), and the kernel's
+ * figure for the same program through `BPF_PROG_TEST_RUN` when `bpf()` works
+ * here.
  *
  * Run: `npx tsc -p tsconfig.json && node dist/bench/maps.js`
  * (or `node --import @tapjs/typescript/import bench/maps.ts`).
@@ -28,7 +27,6 @@ import type { BpfObject, MapSpec as ObjectMapSpec, ProgramSpec } from '../src/el
 import { Instance } from '../src/host/instance.js';
 import { wasmBackend } from '../src/host/wasm-backend.js';
 import * as k from '../runtimes/node/bpf-syscall.js';
-import { instantiate } from '../src/util/wasm-api.js';
 
 const N = 2_000_000;
 const ENTRIES = 1024;
@@ -116,7 +114,7 @@ const interpPerLookup = (m: BpfMap): number => {
 for (const [name, m] of Object.entries(maps)) row(`${name}: from a program (interpreter, loop cost removed)`, interpPerLookup(m));
 
 // the same program compiled to WebAssembly (verified first, as the wasm backend does)
-const wasmPerLookup = (type: number, typeName: string): number => {
+const wasmPerLookup = (type: number, typeName: string, withIndex = true): number => {
   const spec: ObjectMapSpec = {
     name: 'm', type, typeName, keySize: 4, valueSize: 8, maxEntries: ENTRIES, flags: 0, pinning: 0, readonly: false, kind: 'btf', section: '.maps',
   };
@@ -128,6 +126,8 @@ const wasmPerLookup = (type: number, typeName: string): number => {
     const prog = program(withLookup);
     const object: BpfObject = { license: 'GPL', endian: 'little', programs: [prog], maps: [spec], diagnostics: [] };
     const instance = new Instance(object);
+    // without the index in the memory, each lookup calls the map's lookupAt through an import
+    if (!withIndex) instance.mapIndex = () => 0;
     for (let i = 0; i < ENTRIES; i++) { new DataView(key.buffer).setUint32(0, i, true); instance.mapList[0]!.updateUser(key, new Uint8Array(8), 0); }
     const exe = wasmBackend().load(prog, instance);
     const ctx = instance.memory.map('ctx', 'ctx', 24, true).start;
@@ -135,59 +135,9 @@ const wasmPerLookup = (type: number, typeName: string): number => {
   };
   return (perRun(true) - perRun(false)) / LOOP;
 };
-row('hash: from a program (WebAssembly, loop cost removed)', wasmPerLookup(MapType.HASH, 'hash'));
+row('hash: from a program (WebAssembly, probing the index in the memory, loop cost removed)', wasmPerLookup(MapType.HASH, 'hash'));
+row('hash: the same, calling lookupAt through an import instead', wasmPerLookup(MapType.HASH, 'hash', false));
 row('array: from a program (WebAssembly, loop cost removed)', wasmPerLookup(MapType.ARRAY, 'array'));
-
-// The alternative to one call into JavaScript per hash lookup: the hash index itself in
-// WebAssembly memory. An open-addressing table of (key, value address) for the same 1024 u32
-// keys, probed by WebAssembly code, against the same loop calling the map's `lookupAt` through
-// an import (what `bpf_map_lookup.<k>` does), both reading the key at an address in the memory.
-const SLOTS = 4096;
-const indexRegion = mem.map('hash-index', 'heap', SLOTS * 8, true);
-const hashMap = maps.hash!;
-for (let i = 0; i < ENTRIES; i++) {
-  new DataView(key.buffer).setUint32(0, i, true);
-  let s = Math.imul(i, 0x9e3779b1) >>> 20;
-  while (mem.view.getUint32(indexRegion.start + s * 8 + 4, true) !== 0) s = (s + 1) & (SLOTS - 1);
-  mem.view.setUint32(indexRegion.start + s * 8, i, true);
-  mem.view.setUint32(indexRegion.start + s * 8 + 4, hashMap.lookup(key, 0)!, true);
-}
-/** An exported loop of `n` iterations adding `body(key address)` up: the key cycles over the 1024. */
-const loopFn = (name: string, body: (at: string) => string): string => `(func (export "${name}") (param $n i32) (result i32) (local $i i32) (local $acc i32)
-    (loop $l
-      (local.set $acc (i32.add (local.get $acc) ${body(`(i32.add (i32.const ${keyRegion.start}) (i32.shl (i32.and (local.get $i) (i32.const ${ENTRIES - 1})) (i32.const 2)))`)}))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-    (local.get $acc))`;
-const indexWat = `(module
-  (import "env" "memory" (memory 1))
-  (import "env" "lookup" (func $js (param i32) (result i32)))
-  (func $probe (param $at i32) (result i32) (local $k i32) (local $s i32)
-    (local.set $k (i32.load (local.get $at)))
-    (local.set $s (i32.shr_u (i32.mul (local.get $k) (i32.const 0x9e3779b1)) (i32.const 20)))
-    (loop $next
-      (if (i32.eqz (i32.load offset=4 (i32.add (i32.const ${indexRegion.start}) (i32.shl (local.get $s) (i32.const 3)))))
-        (then (return (i32.const 0))))
-      (if (i32.eq (i32.load (i32.add (i32.const ${indexRegion.start}) (i32.shl (local.get $s) (i32.const 3)))) (local.get $k))
-        (then (return (i32.load offset=4 (i32.add (i32.const ${indexRegion.start}) (i32.shl (local.get $s) (i32.const 3)))))))
-      (local.set $s (i32.and (i32.add (local.get $s) (i32.const 1)) (i32.const ${SLOTS - 1})))
-      (br $next))
-    (i32.const 0))
-  ${loopFn('inWasm', (at) => `(call $probe ${at})`)}
-  ${loopFn('throughJs', (at) => `(call $js ${at})`)}
-  ${loopFn('empty', (at) => at)})`;
-const wabt = await (await import('wabt')).default();
-const parsed = wabt.parseWat('hash-index.wat', indexWat);
-const indexBinary = parsed.toBinary({}).buffer;
-parsed.destroy();
-const lookupBytes = mem.bytes;
-const indexExports = instantiate(indexBinary, {
-  env: { memory: mem.wasm, lookup: (at: number): number => hashMap.lookupAt!(lookupBytes, at, 0) ?? 0 },
-}).exports as Record<'inWasm' | 'throughJs' | 'empty', (n: number) => number>;
-if (indexExports.inWasm(ENTRIES) !== indexExports.throughJs(ENTRIES)) throw new Error('the WebAssembly hash index and lookupAt disagree');
-const emptyLoop = time(N, (n) => { sink += indexExports.empty(n); });
-row('hash: index in WebAssembly memory, probed in WebAssembly (experiment)', time(N, (n) => { sink += indexExports.inWasm(n); }) - emptyLoop);
-row('hash: the same loop calling lookupAt through an import', time(N, (n) => { sink += indexExports.throughJs(n); }) - emptyLoop);
 
 // the kernel, same program
 const kernel = k.available();

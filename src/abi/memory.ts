@@ -20,7 +20,9 @@
 
 /** What a region holds. */
 export type RegionKind =
-  | 'stack' | 'ctx' | 'packet' | 'packet_meta' | 'map_value' | 'global' | 'ringbuf' | 'heap' | 'input';
+  | 'stack' | 'ctx' | 'packet' | 'packet_meta' | 'map_value' | 'global' | 'ringbuf' | 'heap' | 'input'
+  /** A hash map's index for compiled lookups (`src/host/maps/hash-index.ts`). */
+  | 'map_index';
 
 /** A contiguous range of the linear memory. */
 export interface Region {

@@ -14,7 +14,7 @@ import { readUleb, writeUleb } from '../util/leb128.js';
 import { writeName } from './module.js';
 
 /** The ABI version this build writes and reads. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /** Custom section names. */
 export const AbiSection = {

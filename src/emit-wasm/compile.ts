@@ -16,6 +16,8 @@
  *   env.stack_top      global i64    one past the 8 × 512-byte stack region
  *   bpf_maps.<k>       global i64    the handle of map k
  *   bpf_map_values.<k> global i64    the address of map k's value (global data)
+ *   bpf_map_index.<k>  global i32    the address of hash map k's index, or 0 (verified modules)
+ *   env.cpu            global i32 (mutable)   the CPU of the current run (bpf_get_smp_processor_id)
  * ```
  */
 
@@ -25,7 +27,9 @@ import type { FuncRef } from '../ir/types.js';
 import { ABI_VERSION, writeAbiSections, type AbiData, type AbiMap, type AbiProgram } from './abi-sections.js';
 import { BLOCK_VOID, Code, ValType, W } from './encode.js';
 import { emitCacheReset, emitCacheResetBody, lookupMapOf, lowerFunc, type ModuleEnv } from './lower.js';
+import { hashLookupFunc } from './map-lookup.js';
 import { ModuleBuilder } from './module.js';
+import { MAX_INDEXED_KEY } from '../abi/hash-index.js';
 
 /** One program to compile: its IR and what the ABI sections say about it. */
 export interface CompileProgram {
@@ -86,6 +90,8 @@ export const FP_EXPORT = 'ebpf2wasm.fp';
 /** Export of the flag a successful `bpf_tail_call` sets (modules that call helper 12 or use `callx`). */
 export const TAIL_EXPORT = 'ebpf2wasm.tail';
 const TAIL_CALL = 12;
+const GET_SMP_PROCESSOR_ID = 8;
+const MAP_HASH = 1;
 /** Export of the table holding every function at its index (modules that take function addresses). */
 export const FUNCTIONS_EXPORT = 'ebpf2wasm.functions';
 
@@ -95,6 +101,8 @@ interface Needs {
   mapValues: Set<number>;
   /** Maps looked up by a constant reference in a verified module: each gets its own import. */
   mapLookups: Set<number>;
+  /** `bpf_get_smp_processor_id` is called: it reads `env.cpu`. */
+  cpu: boolean;
   /** Some function's address is taken (a callback for `bpf_loop`, `bpf_for_each_map_elem`). */
   funcAddr: boolean;
   callx: boolean;
@@ -104,7 +112,7 @@ interface Needs {
 }
 
 function emptyNeeds(): Needs {
-  return { helpers: new Set(), maps: new Set(), mapValues: new Set(), mapLookups: new Set(), funcAddr: false, callx: false, ldPkt: false, checked: 0, faults: false };
+  return { helpers: new Set(), maps: new Set(), mapValues: new Set(), mapLookups: new Set(), cpu: false, funcAddr: false, callx: false, ldPkt: false, checked: 0, faults: false };
 }
 
 function scan(funcs: readonly Func[], needs: Needs, verified: boolean): void {
@@ -116,6 +124,7 @@ function scan(funcs: readonly Func[], needs: Needs, verified: boolean): void {
           case 'call_helper': {
             const k = lookupMapOf(fn, inst, verified);
             if (k !== undefined) needs.mapLookups.add(k);
+            else if (inst.helper === GET_SMP_PROCESSOR_ID) needs.cpu = true;
             else needs.helpers.add(inst.helper!);
             break;
           }
@@ -166,6 +175,15 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   for (const k of sorted(needs.maps)) mapGlobals.set(k, m.importGlobal('bpf_maps', String(k), i64));
   const mapValueGlobals = new Map<number, number>();
   for (const k of sorted(needs.mapValues)) mapValueGlobals.set(k, m.importGlobal('bpf_map_values', String(k), i64));
+  // hash maps looked up by constant reference probe the host's index in the memory (map-lookup.ts)
+  const indexGlobals = new Map<number, number>();
+  for (const k of sorted(needs.mapLookups)) {
+    const spec = options.maps?.[k];
+    if (spec?.type === MAP_HASH && spec.keySize > 0 && spec.keySize <= MAX_INDEXED_KEY) {
+      indexGlobals.set(k, m.importGlobal('bpf_map_index', String(k), i32));
+    }
+  }
+  const cpu = needs.cpu ? m.importGlobal('env', 'cpu', i32, true) : -1;
 
   const usesPc = needs.helpers.size > 0 || needs.mapLookups.size > 0 || needs.callx || needs.ldPkt;
   const pc = usesPc ? m.addGlobal(i32, true, 0) : -1;
@@ -184,6 +202,13 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const budget = budgetValue >= 0 ? m.addGlobal(i64, true, budgetValue) : -1;
   const check = needs.checked > 0 ? m.declareFunc(m.type([i64, i32, i32, i32], []), 'check_access') : -1;
   const resetCaches = needs.checked > 0 ? m.declareFunc(m.type([], []), 'reset_caches') : -1;
+  const inlineLookups = new Map<number, number>();
+  for (const [k, g] of indexGlobals) {
+    const f = m.declareFunc(m.type([i32], [i32]), `map_lookup_${k}_index`);
+    const { code, locals, names } = hashLookupFunc(options.maps![k]!.keySize, g, lookupIndex.get(k)!);
+    m.defineFunc(f, locals, code, names);
+    inlineLookups.set(k, f);
+  }
 
   // Function indices for every program's IR functions.
   const base: number[] = [];
@@ -208,11 +233,11 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const envFor = (pi: number): ModuleEnv => ({
     funcIndex: (ref: FuncRef) => base[pi]! + ref,
     helper: (id: number) => helperIndex.get(id)!,
-    mapLookup: (k: number) => lookupIndex.get(k)!,
+    mapLookup: (k: number) => inlineLookups.get(k) ?? lookupIndex.get(k)!,
     verified,
     mapGlobal: (k: number) => mapGlobals.get(k)!,
     mapValueGlobal: (k: number) => mapValueGlobals.get(k)!,
-    callx, ldPkt, fault, check, resetCaches, stackTop, pc, fp, tail, readLo, readHi, writeLo, writeHi, budget, budgetValue,
+    callx, ldPkt, fault, check, cpu, resetCaches, stackTop, pc, fp, tail, readLo, readHi, writeLo, writeHi, budget, budgetValue,
   });
 
   if (check >= 0) {
@@ -286,7 +311,7 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
     m.addElements(0, Array.from({ length: m.funcCount }, (_, i) => i));
     m.addExport(FUNCTIONS_EXPORT, 'table', 0);
   }
-  assert(ABI_VERSION === 2, 'update compile.ts for the new ABI version');
+  assert(ABI_VERSION === 3, 'update compile.ts for the new ABI version');
   return { bytes: m.build(), stats: { functions, irreducibleFunctions, checkedAccesses: needs.checked } };
 }
 
@@ -302,7 +327,8 @@ function usesOf(ir: Module): Needs {
 }
 
 function helpersOf(ir: Module): number[] {
-  return [...usesOf(ir).helpers];
+  const n = usesOf(ir);
+  return [...n.helpers, ...(n.cpu ? [GET_SMP_PROCESSOR_ID] : [])];
 }
 
 function mapsOf(ir: Module): number[] {

@@ -11,6 +11,7 @@ import { DiagnosticError, fail } from '../diag/diagnostic.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import { FP_EXPORT, FUNCTIONS_EXPORT, PC_EXPORT, TAIL_EXPORT } from './compile.js';
 import { FaultKind } from './lower.js';
+import { Wasm } from '../util/wasm-api.js';
 
 /** Where `ld_pkt` reads from. */
 export interface AbiPacket {
@@ -35,6 +36,12 @@ export interface AbiImportOptions {
    * undefined for a map): the lookup goes through helper 1.
    */
   readonly mapLookup?: (k: number) => ((keyAddr: number) => number) | undefined;
+  /**
+   * The address of hash map `k`'s index in the memory (`bpf_map_index.<k>`),
+   * or 0 when the host keeps none; absent: 0 for every map, so each lookup
+   * calls `bpf_map_lookup.<k>`.
+   */
+  readonly mapIndex?: (k: number) => number;
   /** Legacy packet loads read here; absent: every one is out of bounds. */
   packet?: AbiPacket;
   /** The context address of the current run (helpers see it as `env.ctx`). */
@@ -56,6 +63,8 @@ export function abiImports(o: AbiImportOptions): {
   bind(exports: Record<string, unknown>): void;
   /** The target of the tail call that ended the last run, if one did (then cleared). */
   takeTailCall(): unknown;
+  /** Set the CPU the module's `bpf_get_smp_processor_id` sees (`env.cpu`). */
+  setCpu(cpu: number): void;
 } {
   let pcGlobal: { value: number } | undefined;
   let fpGlobal: { value: bigint } | undefined;
@@ -108,8 +117,10 @@ export function abiImports(o: AbiImportOptions): {
     get: (_t, name) => callHelper(Number(String(name))),
   });
   const access = ['load', 'store', 'atomic'] as const;
+  const cpu = new Wasm.Global({ value: 'i32', mutable: true }, 0);
   const envImports: Record<string, unknown> = {
     memory: o.wasmMemory,
+    cpu,
     stack_top: BigInt(o.stackTop),
     callx: (id: bigint, a: bigint, b: bigint, c: bigint, d: bigint, e: bigint) => {
       const uid = u64(id);
@@ -158,10 +169,13 @@ export function abiImports(o: AbiImportOptions): {
       return (key: number) => Number(BigInt.asUintN(32, lookup(handle, BigInt(key), 0n, 0n, 0n)));
     },
   });
+  const indexes: Record<string, unknown> = new Proxy({}, {
+    get: (_t, name) => o.mapIndex?.(Number(String(name))) ?? 0,
+  });
   const values: Record<string, unknown> = {};
   for (const [k, v] of o.mapValues ?? []) values[String(k)] = BigInt.asIntN(64, v);
   return {
-    imports: { bpf_helpers: bpfHelpers, bpf_map_lookup: mapLookups, env: envImports, bpf_maps: maps, bpf_map_values: values },
+    imports: { bpf_helpers: bpfHelpers, bpf_map_lookup: mapLookups, env: envImports, bpf_maps: maps, bpf_map_values: values, bpf_map_index: indexes },
     bind(exports) {
       pcGlobal = exports[PC_EXPORT] as { value: number } | undefined;
       fpGlobal = exports[FP_EXPORT] as { value: bigint } | undefined;
@@ -173,6 +187,7 @@ export function abiImports(o: AbiImportOptions): {
         env.tailCall = (target) => { pendingTail = target; flag.value = 1; };
       }
     },
+    setCpu(n) { cpu.value = n; },
     takeTailCall() {
       const t = pendingTail;
       if (t !== undefined) {
@@ -197,12 +212,31 @@ export function runExport(fn: unknown, ...args: bigint[]): bigint {
   }
 }
 
-/** `runExport` for the common case: one argument, the context address (below 2^63). */
-export function runExport1(fn: (ctx: bigint) => bigint, ctx: bigint): bigint {
+/**
+ * `runExport` for the common case, one argument (the context address, below
+ * 2^63), as a function of its own for `fn`. V8 inlines a call from
+ * JavaScript into WebAssembly only where the call site has seen one target:
+ * a runner shared by every loaded program would see many and call each the
+ * slow, generic way (about 13 against 21 ns per run of a trivial program).
+ * So each export gets its own copy of the runner, compiled from source,
+ * where the platform allows that; where it does not (a content security
+ * policy, an edge platform), a shared closure does the same.
+ */
+export function exportRunner(fn: (ctx: bigint) => bigint): (ctx: bigint) => bigint {
   try {
-    return u64(fn(ctx));
-  } catch (e) {
-    return stopped(e);
+    const make = new Function('fn', 'u64', 'stopped', `
+      return function run(ctx) {
+        try { return u64(fn(ctx)); } catch (e) { return stopped(e); }
+      };`) as (f: typeof fn, u: typeof u64, s: typeof stopped) => (ctx: bigint) => bigint;
+    return make(fn, u64, stopped);
+  } catch {
+    return (ctx) => {
+      try {
+        return u64(fn(ctx));
+      } catch (e) {
+        return stopped(e);
+      }
+    };
   }
 }
 

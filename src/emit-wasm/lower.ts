@@ -52,6 +52,8 @@ function returnIfTailCall(c: Code, env: ModuleEnv): void {
   c.end();
 }
 
+const GET_SMP_PROCESSOR_ID = 8;
+
 /** Helpers that call back into the program: `bpf_for_each_map_elem` (164), `bpf_loop` (181). */
 const CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 181]);
 
@@ -85,6 +87,8 @@ export interface ModuleEnv {
   /** Globals: stack top (immutable i64), pc (mutable i32, -1: absent), region caches (-1: absent). */
   readonly stackTop: number;
   readonly pc: number;
+  /** Mutable i32 global `env.cpu`, read by `bpf_get_smp_processor_id` (-1: absent). */
+  readonly cpu: number;
   /** Mutable i64 global set to the frame pointer before a helper that runs callbacks (-1: absent). */
   readonly fp: number;
   /** Mutable i32 global the host sets when a `bpf_tail_call` succeeded: every frame returns (-1: absent). */
@@ -344,6 +348,10 @@ export function lowerFunc(fn: Func, env: ModuleEnv): LoweredFunc {
           c.call(env.mapLookup(k)).op(W.i64_extend_i32_u);
           c.localSet(valueLocal(inst.result!));
           emitCacheReset(c, env);
+          return;
+        }
+        if (inst.helper === GET_SMP_PROCESSOR_ID && env.cpu >= 0) {
+          c.globalGet(env.cpu).op(W.i64_extend_i32_u).localSet(valueLocal(inst.result!));
           return;
         }
         callArgs(c, inst.args, 5);

@@ -26,6 +26,7 @@ import type { HelperHost, HostClock, HostTask, XdpFrags } from './helpers/host.j
 import { hostHelpers } from './helpers/table.js';
 import type { TailCallCounter } from './helpers/tail-call.js';
 import { createMap } from './maps/create.js';
+import { HashMap } from './maps/hash.js';
 import type { BpfMap, MapSpec } from './maps/map.js';
 import { MapRegistry } from './maps/registry.js';
 import { RingbufMap } from './maps/ringbuf.js';
@@ -181,10 +182,23 @@ export class Instance {
     return (keyAddr) => lookupAt(mem.bytes, keyAddr, this.cpu) ?? 0;
   }
 
-  /** Address of the value at index 0 of an array map (global data), for `map_value_by_idx`. */
+  /**
+   * The address of hash map `k`'s index in the memory, for compiled lookups
+   * (`bpf_map_index.<k>`, `docs/abi.md`); 0 for maps that keep none.
+   */
+  mapIndex(k: number): number {
+    const map = this.mapList[k];
+    return map instanceof HashMap ? map.memoryIndex() : 0;
+  }
+
+  /**
+   * Address of the value at index 0 of an array map (global data), for
+   * `map_value_by_idx`; CPU 0's for a per-CPU array, whose other CPUs' copies
+   * follow at a fixed stride (`src/host/maps/array.ts`).
+   */
   private valueAddress(index: number): number | undefined {
     const map = this.mapList[index];
-    return map?.lookup(new Uint8Array(map.spec.keySize), this.cpu);
+    return map?.lookup(new Uint8Array(map.spec.keySize), 0);
   }
 
   /**

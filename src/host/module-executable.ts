@@ -7,7 +7,7 @@
  * compiled modules loaded alone (`compiled.ts`) share it.
  */
 
-import { abiImports, runExport, runExport1, type AbiImportOptions } from '../emit-wasm/imports.js';
+import { abiImports, exportRunner, runExport, type AbiImportOptions } from '../emit-wasm/imports.js';
 import type { ProgramSpec } from '../elf/types.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import type { Executable } from './backend.js';
@@ -26,14 +26,16 @@ export function moduleExecutable(
   const stack = instance.memory.map(`stack:${prog.name}`, 'stack', STACK_SIZE * MAX_CALL_FRAMES, true);
   const options: AbiImportOptions = {
     memory: instance.memory, wasmMemory: instance.memory.wasm, stackTop: stack.start + stack.size,
-    helpers: instance.helpers, mapHandles, mapValues, mapLookup: (k) => instance.directLookup(k),
+    helpers: instance.helpers, mapHandles, mapValues, mapLookup: (k) => instance.directLookup(k), mapIndex: (k) => instance.mapIndex(k),
   };
   const glue = abiImports(options);
   let entry: (ctx: bigint) => bigint;
+  let run1: (ctx: bigint) => bigint;
   try {
     const exports = instantiate(glue.imports);
     glue.bind(exports);
     entry = exports[name] as (ctx: bigint) => bigint;
+    run1 = exportRunner(entry);
   } catch (err) {
     instance.memory.unmap(stack);
     throw err;
@@ -41,14 +43,16 @@ export function moduleExecutable(
   // the context's address as the export takes it, converted once per address
   let lastCtx = -1;
   let ctxArg = 0n;
+  let lastCpu = 0;
   return {
     dispose() { instance.memory.unmap(stack); },
     run(ctx, packet, more = []) {
       options.ctx = ctx;
       options.packet = packet;
       if (ctx !== lastCtx) { lastCtx = ctx; ctxArg = BigInt(ctx); }
+      if (instance.cpu !== lastCpu) { lastCpu = instance.cpu; glue.setCpu(lastCpu); }
       try {
-        const r0 = more.length === 0 ? runExport1(entry, ctxArg) : runExport(entry, ctxArg, ...more);
+        const r0 = more.length === 0 ? run1(ctxArg) : runExport(entry, ctxArg, ...more);
         const tailCall = glue.takeTailCall();
         return tailCall === undefined ? { r0 } : { r0, tailCall };
       } catch (err) {

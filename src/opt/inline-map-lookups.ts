@@ -11,8 +11,11 @@
  *
  * computed without a branch (`and` with the mask `-(idx < max)`), so the
  * CFG is untouched and the null check the program makes after the call
- * stays as it was. Per-CPU arrays keep the call: which CPU's copy a lookup
- * gives is the host's to say at each run, not a constant of the code.
+ * stays as it was. A `BPF_MAP_TYPE_PERCPU_ARRAY` keeps each CPU's copy of the
+ * array at a fixed stride after CPU 0's (`src/host/maps/array.ts`), so its
+ * lookup adds `bpf_get_smp_processor_id() * max_entries * stride`, as the
+ * kernel's inlined per-CPU lookup adds the CPU's offset; backends make that
+ * helper cheap (a global in WebAssembly).
  *
  * Only for verified programs: the verifier proved the key pointer readable
  * for `key_size` bytes, so the key load is unchecked. Unverified programs
@@ -26,6 +29,8 @@ import type { PassContext } from './context.js';
 
 const MAP_LOOKUP_ELEM = 1;
 const ARRAY = 2;
+const PERCPU_ARRAY = 6;
+const GET_SMP_PROCESSOR_ID = 8;
 
 /** Replace array lookups by constant maps with address arithmetic. */
 export function inlineMapLookups(fn: Func, ctx: PassContext = {}): void {
@@ -38,7 +43,7 @@ export function inlineMapLookups(fn: Func, ctx: PassContext = {}): void {
       if (call.op !== 'call_helper' || call.helper !== MAP_LOOKUP_ELEM || call.args.length < 2) continue;
       const k = constantMapOf(fn, call.args[0]!);
       const spec = k === undefined ? undefined : maps[k];
-      if (k === undefined || spec === undefined || spec.type !== ARRAY || spec.keySize !== 4) continue;
+      if (k === undefined || spec === undefined || (spec.type !== ARRAY && spec.type !== PERCPU_ARRAY) || spec.keySize !== 4) continue;
       const stride = BigInt((spec.valueSize + 7) & ~7);
       const pc = call.pc;
       const at = { ...(pc !== undefined ? { pc } : {}) };
@@ -50,7 +55,12 @@ export function inlineMapLookups(fn: Func, ctx: PassContext = {}): void {
       const mask = add({ op: 'neg', type: 'i64', args: [add({ op: 'zext', type: 'i64', args: [inRange] })] });
       const size = add({ op: 'iconst', type: 'i64', args: [], imm: stride });
       const offset = add({ op: 'mul', type: 'i64', args: [idx, size] });
-      const base = add({ op: 'map_value_addr', type: 'i64', args: [], map: k, imm: 0n });
+      let base = add({ op: 'map_value_addr', type: 'i64', args: [], map: k, imm: 0n });
+      if (spec.type === PERCPU_ARRAY) {
+        const cpu = add({ op: 'call_helper', type: 'i64', args: [], helper: GET_SMP_PROCESSOR_ID, ...at });
+        const perCpu = add({ op: 'iconst', type: 'i64', args: [], imm: BigInt(spec.maxEntries) * stride });
+        base = add({ op: 'add', type: 'i64', args: [base, add({ op: 'mul', type: 'i64', args: [cpu, perCpu] })] });
+      }
       const address = add({ op: 'add', type: 'i64', args: [base, offset] });
       // the call becomes the final `and`, keeping its result value and position
       for (const key of Object.keys(call) as (keyof typeof call)[]) {

@@ -13,6 +13,8 @@ export type WasmModule = object;
 export type WasmExports = Record<string, unknown>;
 /** An instantiated module. */
 export interface WasmInstance { readonly exports: WasmExports }
+/** A global, as the host reads and sets it. */
+export interface WasmGlobal<T> { value: T }
 
 interface WasmApi {
   Module: {
@@ -21,6 +23,7 @@ interface WasmApi {
   };
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => WasmInstance;
   Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+  Global: new (d: { value: 'i32'; mutable: boolean }, init: number) => WasmGlobal<number>;
   validate(bytes: Uint8Array): boolean;
 }
 

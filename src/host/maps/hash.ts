@@ -37,6 +37,8 @@ export interface HashOptions extends MapOptions {
 }
 import { MapType } from '../../abi/map-types.js';
 import { Slab } from './slab.js';
+import { MemoryHashIndex } from './hash-index.js';
+import { MAX_INDEXED_KEY } from '../../abi/hash-index.js';
 
 /** A hash map of any of the four hash families. */
 export class HashMap extends MapBase {
@@ -66,6 +68,8 @@ export class HashMap extends MapBase {
   /** Free slots (LIFO); slots never used yet start at `fresh`. */
   private readonly free: number[] = [];
   private fresh = 0;
+  /** The index in the linear memory, once compiled code asked for it. */
+  private memIndex: MemoryHashIndex | undefined;
 
   constructor(spec: MapSpec, mem: Memory, opts: HashOptions = {}) {
     super(spec, mem, opts);
@@ -108,6 +112,24 @@ export class HashMap extends MapBase {
     if (slot === undefined) return undefined;
     if (this.lru) this.ref[slot] = 1;
     return this.addr(slot, cpu);
+  }
+
+  /**
+   * The address of this map's index in the linear memory, for compiled
+   * lookups (`bpf_map_index.<k>`, `docs/abi.md`): built on first request and
+   * kept in step with every insert and delete from then on. 0 for the maps
+   * whose lookup does more than find an address: per-CPU maps (the value
+   * depends on the CPU), LRU maps (a lookup sets the reference bit), and keys
+   * over `MAX_INDEXED_KEY` bytes.
+   */
+  memoryIndex(): number {
+    if (this.percpu || this.lru || this.keySize > MAX_INDEXED_KEY) return 0;
+    if (this.memIndex === undefined) {
+      const index = new MemoryHashIndex(this.mem, `map:${this.name}`, this.keySize, this.index.size);
+      for (const slot of this.index.values()) index.insert(this.keys[slot]!, this.addr(slot, 0));
+      this.memIndex = index;
+    }
+    return this.memIndex.header;
   }
 
   /** Double the per-slot tables (up to `max_entries`). */
@@ -188,6 +210,7 @@ export class HashMap extends MapBase {
 
   private remove(slot: number): void {
     this.index.delete(keyId(this.keys[slot]!, 0, this.keySize));
+    this.memIndex?.delete(this.keys[slot]!);
     this.keys[slot] = undefined;
     if (this.lru) this.unlink(slot);
     this.bunlink(slot);
@@ -220,6 +243,7 @@ export class HashMap extends MapBase {
     this.bucketOf[slot] = this.bucket(k);
     this.blink(slot);
     if (this.lru) { this.link(slot); this.ref[slot] = 0; }
+    this.memIndex?.insert(k, this.addr(slot, 0));
     return { slot, fresh: true };
   }
 
