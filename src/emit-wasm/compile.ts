@@ -92,6 +92,12 @@ export const TAIL_EXPORT = 'ebpf2wasm.tail';
 const TAIL_CALL = 12;
 const GET_SMP_PROCESSOR_ID = 8;
 const MAP_HASH = 1;
+/** Prefix of a program's second export, `(i32 ctx) -> f64` (programs with one parameter). */
+export const RUN32_PREFIX = 'ebpf2wasm.run.';
+/** Export of the global holding r0 when a `RUN32_PREFIX` export returns -1 (r0 at or above 2^53). */
+export const R0_EXPORT = 'ebpf2wasm.r0';
+/** r0 below this is exact as a double. */
+const EXACT_F64 = 2n ** 53n;
 /** Export of the table holding every function at its index (modules that take function addresses). */
 export const FUNCTIONS_EXPORT = 'ebpf2wasm.functions';
 
@@ -194,6 +200,10 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   // tail calls: the host sets this flag when bpf_tail_call succeeds, and every frame returns
   const tail = needs.helpers.has(TAIL_CALL) || needs.callx ? m.addGlobal(i32, true, 0) : -1;
   if (tail >= 0) m.addExport(TAIL_EXPORT, 'global', tail);
+  // r0 too large for the double a fast export returns
+  const singleArg = programs.some((p) => p.ir.funcs[p.ir.entry]?.blocks[p.ir.funcs[p.ir.entry]!.layout[0]!]?.params.length === 1);
+  const r0 = singleArg ? m.addGlobal(i64, true, 0n) : -1;
+  if (r0 >= 0) m.addExport(R0_EXPORT, 'global', r0);
   const cache = needs.checked > 0
     ? [m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n), m.addGlobal(i64, true, -1n), m.addGlobal(i64, true, 8n)]
     : [-1, -1, -1, -1];
@@ -285,6 +295,16 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
     c.globalGet(stackTop).call(base[pi]! + p.ir.entry);
     m.defineFunc(exports[pi]!, [], c, new Map([[0, 'ctx']]));
     m.addExport(programName(p), 'func', exports[pi]!);
+    if (nparams === 1) {
+      // the same run for JavaScript hosts without BigInts: r0 as a double when exact, else -1 and r0 in a global
+      const f = m.declareFunc(m.type([i32], [ValType.f64]), `run32 ${programName(p)}`);
+      const r = new Code();
+      r.localGet(0).op(W.i64_extend_i32_u).call(exports[pi]!).localTee(1).i64Const(EXACT_F64).op(W.i64_lt_u);
+      r.if(ValType.f64).localGet(1).op(W.f64_convert_i64_u);
+      r.else().localGet(1).globalSet(r0).i64Const(-1n).op(W.f64_convert_i64_s).end();
+      m.defineFunc(f, [i64], r, new Map([[0, 'ctx'], [1, 'r0']]));
+      m.addExport(RUN32_PREFIX + programName(p), 'func', f);
+    }
   });
   m.moduleName = programs.length > 0 ? programName(programs[0]!) : 'empty';
 

@@ -44,6 +44,7 @@ export const W = {
   i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88,
   i64_rotl: 0x89, i64_rotr: 0x8a,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  f64_convert_i64_s: 0xb9, f64_convert_i64_u: 0xba,
   i32_extend8_s: 0xc0, i32_extend16_s: 0xc1,
   i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;

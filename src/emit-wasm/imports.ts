@@ -212,36 +212,8 @@ export function runExport(fn: unknown, ...args: bigint[]): bigint {
   }
 }
 
-/**
- * `runExport` for the common case, one argument (the context address, below
- * 2^63), as a function of its own for `fn`. V8 inlines a call from
- * JavaScript into WebAssembly only where the call site has seen one target:
- * a runner shared by every loaded program would see many and call each the
- * slow, generic way (about 13 against 21 ns per run of a trivial program).
- * So each export gets its own copy of the runner, compiled from source,
- * where the platform allows that; where it does not (a content security
- * policy, an edge platform), a shared closure does the same.
- */
-export function exportRunner(fn: (ctx: bigint) => bigint): (ctx: bigint) => bigint {
-  try {
-    const make = new Function('fn', 'u64', 'stopped', `
-      return function run(ctx) {
-        try { return u64(fn(ctx)); } catch (e) { return stopped(e); }
-      };`) as (f: typeof fn, u: typeof u64, s: typeof stopped) => (ctx: bigint) => bigint;
-    return make(fn, u64, stopped);
-  } catch {
-    return (ctx) => {
-      try {
-        return u64(fn(ctx));
-      } catch (e) {
-        return stopped(e);
-      }
-    };
-  }
-}
-
 /** The result of a run that threw: an early stop's r0, or the error again. */
-function stopped(e: unknown): bigint {
+export function stopped(e: unknown): bigint {
   if (e instanceof ProgramStop) return e.r0;
   if (e instanceof PacketExit) return 0n;
   throw e;

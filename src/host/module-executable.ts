@@ -7,7 +7,9 @@
  * compiled modules loaded alone (`compiled.ts`) share it.
  */
 
-import { abiImports, exportRunner, runExport, type AbiImportOptions } from '../emit-wasm/imports.js';
+import { R0_EXPORT, RUN32_PREFIX } from '../emit-wasm/compile.js';
+import { abiImports, runExport, stopped, type AbiImportOptions, type AbiPacket } from '../emit-wasm/imports.js';
+import { freshCopy } from '../util/fresh-copy.js';
 import type { ProgramSpec } from '../elf/types.js';
 import { MAX_CALL_FRAMES, STACK_SIZE } from '../isa/registers.js';
 import type { Executable } from './backend.js';
@@ -30,34 +32,73 @@ export function moduleExecutable(
   };
   const glue = abiImports(options);
   let entry: (ctx: bigint) => bigint;
-  let run1: (ctx: bigint) => bigint;
+  let entry32: ((ctx: number) => number) | undefined;
+  let r0Global: { value: bigint } | undefined;
   try {
     const exports = instantiate(glue.imports);
     glue.bind(exports);
     entry = exports[name] as (ctx: bigint) => bigint;
-    run1 = exportRunner(entry);
+    entry32 = exports[RUN32_PREFIX + name] as typeof entry32;
+    r0Global = exports[R0_EXPORT] as typeof r0Global;
   } catch (err) {
     instance.memory.unmap(stack);
     throw err;
   }
-  // the context's address as the export takes it, converted once per address
+  return {
+    dispose() { instance.memory.unmap(stack); },
+    run: freshCopy(runner)(entry, entry32, r0Global, SMALL, options, instance, glue, runExport, stopped, located),
+  };
+}
+
+/** r0 values a run returns without allocating a BigInt. */
+const SMALL: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
+
+/**
+ * `Executable.run` for one export: the run's context, packet and CPU set
+ * where the imports read them, the export called, r0 read as unsigned, a
+ * tail call the module unwound handed on. With one argument it calls the
+ * export's `(i32) -> f64` twin (`docs/abi.md`), which passes no BigInt either
+ * way: r0 comes back as a double, or as -1 with r0 in a global when it is
+ * 2^53 or more. Self-contained (everything it uses
+ * arrives as a parameter), so each executable gets a fresh copy with call
+ * sites of its own (`freshCopy`).
+ */
+function runner(
+  entry: (ctx: bigint) => bigint, entry32: ((ctx: number) => number) | undefined, r0Global: { value: bigint } | undefined,
+  small: readonly bigint[], options: AbiImportOptions & { ctx?: number; packet?: AbiPacket }, instance: Instance,
+  glue: { setCpu(cpu: number): void; takeTailCall(): unknown }, runMore: typeof runExport, finish: typeof stopped,
+  located: (err: unknown) => unknown,
+): Executable['run'] {
+  // the context's address as the BigInt export takes it, converted once per address
   let lastCtx = -1;
   let ctxArg = 0n;
   let lastCpu = 0;
-  return {
-    dispose() { instance.memory.unmap(stack); },
-    run(ctx, packet, more = []) {
-      options.ctx = ctx;
-      options.packet = packet;
-      if (ctx !== lastCtx) { lastCtx = ctx; ctxArg = BigInt(ctx); }
-      if (instance.cpu !== lastCpu) { lastCpu = instance.cpu; glue.setCpu(lastCpu); }
-      try {
-        const r0 = more.length === 0 ? run1(ctxArg) : runExport(entry, ctxArg, ...more);
-        const tailCall = glue.takeTailCall();
-        return tailCall === undefined ? { r0 } : { r0, tailCall };
-      } catch (err) {
-        throw located(err);
+  return function run(ctx, packet, more = []) {
+    options.ctx = ctx;
+    options.packet = packet;
+    if (ctx !== lastCtx && (entry32 === undefined || more.length > 0)) { lastCtx = ctx; ctxArg = BigInt(ctx); }
+    if (instance.cpu !== lastCpu) { lastCpu = instance.cpu; glue.setCpu(lastCpu); }
+    try {
+      let r0: bigint;
+      if (more.length === 0) {
+        try {
+          if (entry32 !== undefined && r0Global !== undefined) {
+            const x = entry32(ctx);
+            r0 = x >= 0 ? (x < small.length ? small[x]! : BigInt(x)) : BigInt.asUintN(64, r0Global.value);
+          } else {
+            r0 = entry(ctxArg);
+            if (r0 < 0n) r0 = BigInt.asUintN(64, r0);
+          }
+        } catch (e) {
+          r0 = finish(e);
+        }
+      } else {
+        r0 = runMore(entry, ctxArg, ...more);
       }
-    },
+      const tailCall = glue.takeTailCall();
+      return tailCall === undefined ? { r0 } : { r0, tailCall };
+    } catch (err) {
+      throw located(err);
+    }
   };
 }

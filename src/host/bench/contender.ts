@@ -14,6 +14,7 @@ import type { PacketRange } from '../../interp/index.js';
 import type { Instance } from '../instance.js';
 import { RingbufMap } from '../maps/ringbuf.js';
 import { setupRun } from './context.js';
+import { freshCopy } from '../../util/fresh-copy.js';
 import type { Batch, Clock } from './measure.js';
 
 /** One input of a benchmark: a named packet. */
@@ -74,23 +75,17 @@ export function ringbufPositions(instance: Instance): Map<RingbufMap, number> {
   return out;
 }
 
-/** Runs `exe` `n` times on the same context; the last r0. */
-type TimingLoop = (exe: Executable, ctx: number, packet: PacketRange | undefined, n: number) => bigint;
-
 /**
- * A timing loop of its own for one contender. V8 keeps type feedback per
- * function: one loop shared by every backend and program would see many
- * kinds of `run` and call them all the slow, generic way, so a backend
- * measured after others would pay for their presence. A fresh copy of the
- * loop starts with no feedback, and each contender runs as it would in a
- * process that uses only it.
+ * The loop that times one contender: `exe.run` `n` times on the same context.
+ * Each contender runs a fresh copy (`freshCopy`): one loop shared by every
+ * backend and program would see many kinds of `run` and call them all the
+ * slow, generic way, so a backend measured after others would pay for their
+ * presence.
  */
-function timingLoop(): TimingLoop {
-  // a new function object from source, so new feedback
-  return new Function('exe', 'ctx', 'packet', 'n', `
-    let r0 = 0n;
-    for (let i = 0; i < n; i++) r0 = exe.run(ctx, packet).r0;
-    return r0;`) as TimingLoop;
+function timingLoop(exe: Executable, ctx: number, packet: PacketRange | undefined, n: number): bigint {
+  let r0 = 0n;
+  for (let i = 0; i < n; i++) r0 = exe.run(ctx, packet).r0;
+  return r0;
 }
 
 /** A host backend as a contender; `makeInstance` builds a fresh instance (maps preloaded) per input. */
@@ -108,7 +103,7 @@ export function backendContender(backend: Backend, prog: ProgramSpec, makeInstan
       const first = exe.run(ctx, packet);
       const maxBatch = ringbufBatchLimit(instance, before);
       setup.reset();
-      const loop = timingLoop();
+      const loop = freshCopy(timingLoop);
       const batch: Batch = (n) => {
         drainRingbufs(instance);
         return { r0: loop(exe, ctx, packet, n) };
