@@ -1,8 +1,9 @@
 /**
- * @file The layout of a hash map's index in the linear memory and its hash,
- * shared by the host that keeps the index (`src/host/maps/hash-index.ts`) and
- * the compiled code that probes it (`src/emit-wasm/map-lookup.ts`);
- * `docs/abi.md`, "Hash maps".
+ * @file The layouts of the map indexes compiled code reads in the linear
+ * memory — a hash map's table and its hash, an LPM trie's nodes — shared by
+ * the host that keeps them (`src/host/maps/hash-index.ts`,
+ * `src/host/maps/lpm-trie.ts`) and the compiled code that walks them
+ * (`src/emit-wasm/map-lookup.ts`); `docs/abi.md`, "Hash maps" and "LPM tries".
  */
 
 /** The longest key an index takes (compiled lookups compare keys inline). */
@@ -10,6 +11,13 @@ export const MAX_INDEXED_KEY = 64;
 
 /** MurmurHash3_x86_32's constants. */
 export const MURMUR = { c1: 0xcc9e2d51, c2: 0x1b873593, n: 0xe6546b64, f1: 0x85ebca6b, f2: 0xc2b2ae35 } as const;
+
+/** Bytes of an LPM trie image's header: `root:u32 stale:u32`. */
+export const LPM_HEADER_SIZE = 8;
+/** Bytes of an LPM trie node: `plen:u32 bits:u32 value:u32 child0:u32 child1:u32`. */
+export const LPM_NODE_SIZE = 20;
+/** The longest LPM data an image takes, in bytes (IPv4). */
+export const MAX_LPM_INDEXED_DATA = 4;
 
 /** Bytes of the header: `table:u32 mask:u32 seed:u32`. */
 export const INDEX_HEADER_SIZE = 12;

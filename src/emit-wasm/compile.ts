@@ -16,7 +16,7 @@
  *   env.stack_top      global i64    one past the 8 × 512-byte stack region
  *   bpf_maps.<k>       global i64    the handle of map k
  *   bpf_map_values.<k> global i64    the address of map k's value (global data)
- *   bpf_map_index.<k>  global i32    the address of hash map k's index, or 0 (verified modules)
+ *   bpf_map_index.<k>  global i32    the address of hash map or LPM trie k's index, or 0 (verified modules)
  *   env.cpu            global i32 (mutable)   the CPU of the current run (bpf_get_smp_processor_id)
  * ```
  */
@@ -27,9 +27,9 @@ import type { FuncRef } from '../ir/types.js';
 import { ABI_VERSION, writeAbiSections, type AbiData, type AbiMap, type AbiProgram } from './abi-sections.js';
 import { BLOCK_VOID, Code, ValType, W } from './encode.js';
 import { emitCacheReset, emitCacheResetBody, lookupMapOf, lowerFunc, type ModuleEnv } from './lower.js';
-import { hashLookupFunc } from './map-lookup.js';
+import { hashLookupFunc, lpmLookupFunc } from './map-lookup.js';
 import { ModuleBuilder } from './module.js';
-import { MAX_INDEXED_KEY } from '../abi/hash-index.js';
+import { MAX_INDEXED_KEY, MAX_LPM_INDEXED_DATA } from '../abi/hash-index.js';
 
 /** One program to compile: its IR and what the ABI sections say about it. */
 export interface CompileProgram {
@@ -92,6 +92,7 @@ export const TAIL_EXPORT = 'ebpf2wasm.tail';
 const TAIL_CALL = 12;
 const GET_SMP_PROCESSOR_ID = 8;
 const MAP_HASH = 1;
+const MAP_LPM_TRIE = 11;
 /** Prefix of a program's second export, `(i32 ctx) -> f64` (programs with one parameter). */
 export const RUN32_PREFIX = 'ebpf2wasm.run.';
 /** Export of the global holding r0 when a `RUN32_PREFIX` export returns -1 (r0 at or above 2^53). */
@@ -185,9 +186,9 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const indexGlobals = new Map<number, number>();
   for (const k of sorted(needs.mapLookups)) {
     const spec = options.maps?.[k];
-    if (spec?.type === MAP_HASH && spec.keySize > 0 && spec.keySize <= MAX_INDEXED_KEY) {
-      indexGlobals.set(k, m.importGlobal('bpf_map_index', String(k), i32));
-    }
+    const hash = spec?.type === MAP_HASH && spec.keySize > 0 && spec.keySize <= MAX_INDEXED_KEY;
+    const lpm = spec?.type === MAP_LPM_TRIE && spec.keySize > 4 && spec.keySize - 4 <= MAX_LPM_INDEXED_DATA;
+    if (hash || lpm) indexGlobals.set(k, m.importGlobal('bpf_map_index', String(k), i32));
   }
   const cpu = needs.cpu ? m.importGlobal('env', 'cpu', i32, true) : -1;
 
@@ -215,7 +216,10 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   const inlineLookups = new Map<number, number>();
   for (const [k, g] of indexGlobals) {
     const f = m.declareFunc(m.type([i32], [i32]), `map_lookup_${k}_index`);
-    const { code, locals, names } = hashLookupFunc(options.maps![k]!.keySize, g, lookupIndex.get(k)!);
+    const spec = options.maps![k]!;
+    const { code, locals, names } = spec.type === MAP_LPM_TRIE
+      ? lpmLookupFunc(spec.keySize - 4, g, lookupIndex.get(k)!)
+      : hashLookupFunc(spec.keySize, g, lookupIndex.get(k)!);
     m.defineFunc(f, locals, code, names);
     inlineLookups.set(k, f);
   }

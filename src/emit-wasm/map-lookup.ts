@@ -15,7 +15,9 @@
  * ```
  *
  * The hash and the key comparison are unrolled for the map's key size. A
- * host that keeps no index passes 0 and every lookup takes the import.
+ * host that keeps no index passes 0 and every lookup takes the import. LPM
+ * tries with IPv4-sized keys walk the trie's image the same way
+ * (`lpmLookupFunc`).
  */
 
 import { indexSlotSize, MURMUR } from '../abi/hash-index.js';
@@ -83,6 +85,57 @@ export function hashLookupFunc(keySize: number, indexGlobal: number, fallback: n
   c.op(W.unreachable);
   const names = new Map([[KEY, 'key'], [HDR, 'index'], [H, 'hash'], [I, 'i'], [S, 'slot'], [V, 'value'], [MASK, 'mask'], [TABLE, 'table']]);
   return { code: c, locals: Array.from({ length: TABLE }, () => ValType.i32), names };
+}
+
+/**
+ * The lookup function of an LPM trie with `dataSize` (1 to 4) data bytes: the
+ * walk of the kernel's `trie_lookup_elem` over the trie's image
+ * (`docs/abi.md`, "LPM tries"); a missing or stale image takes the import.
+ *
+ * ```
+ *   plen = key.prefixlen; if plen > 8 * data_size: return 0
+ *   bits = key.data, big-endian, in the top bits
+ *   for (n = root; n != 0 && n.plen <= plen; n = n.child[bit plen of bits])
+ *     if clz(n.bits ^ bits) < n.plen: break
+ *     if n.value: best = n.value
+ *     if n.plen == plen: break
+ * ```
+ */
+export function lpmLookupFunc(dataSize: number, indexGlobal: number, fallback: number): {
+  code: Code; locals: ValType[]; names: Map<number, string>;
+} {
+  const [key, hdr, plen, bits, n, np, best, value] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const c = new Code();
+  c.globalGet(indexGlobal).localTee(hdr).op(W.i32_eqz);
+  c.if(BLOCK_VOID).localGet(key).call(fallback).op(W.return).end();
+  c.localGet(hdr).mem(W.i32_load, 4);
+  c.if(BLOCK_VOID).localGet(key).call(fallback).op(W.return).end();
+  c.localGet(key).mem(W.i32_load, 0, 0).localTee(plen).i32Const(8 * dataSize).op(W.i32_gt_u);
+  c.if(BLOCK_VOID).i32Const(0).op(W.return).end();
+  // the data bytes, most significant first, into the top of a 32-bit word
+  for (let i = 0; i < dataSize; i++) {
+    c.localGet(key).mem(W.i32_load8_u, 4 + i, 0);
+    if (i < 3) c.i32Const(24 - 8 * i).op(W.i32_shl);
+    if (i > 0) c.op(W.i32_or);
+  }
+  c.localSet(bits);
+  c.localGet(hdr).mem(W.i32_load, 0).localSet(n);
+  c.block(BLOCK_VOID).loop(BLOCK_VOID);
+  // br 1 leaves the walk; br 0 goes on with the child in n
+  c.localGet(n).op(W.i32_eqz).brIf(1);
+  c.localGet(n).mem(W.i32_load, 0).localTee(np).localGet(plen).op(W.i32_gt_u).brIf(1);
+  c.localGet(n).mem(W.i32_load, 4).localGet(bits).op(W.i32_xor).op(W.i32_clz).localGet(np).op(W.i32_lt_u).brIf(1);
+  c.localGet(n).mem(W.i32_load, 8).localTee(value);
+  c.if(BLOCK_VOID).localGet(value).localSet(best).end();
+  c.localGet(np).localGet(plen).op(W.i32_eq).brIf(1);
+  // child[(bits >> (31 - np)) & 1], np < plen <= 32
+  c.localGet(n).localGet(bits).i32Const(31).localGet(np).op(W.i32_sub).op(W.i32_shr_u).i32Const(1).op(W.i32_and)
+    .i32Const(2).op(W.i32_shl).op(W.i32_add).mem(W.i32_load, 12).localSet(n);
+  c.br(0);
+  c.end().end();
+  c.localGet(best);
+  const names = new Map([[key, 'key'], [hdr, 'index'], [plen, 'plen'], [bits, 'bits'], [n, 'node'], [np, 'node_plen'], [best, 'best'], [value, 'value']]);
+  return { code: c, locals: Array.from({ length: value }, () => ValType.i32), names };
 }
 
 /** Push 1 when the slot's key (at `S` + 8) equals the key at `KEY`, else 0; widest loads first. */

@@ -27,6 +27,7 @@ import { hostHelpers } from './helpers/table.js';
 import type { TailCallCounter } from './helpers/tail-call.js';
 import { createMap } from './maps/create.js';
 import { HashMap } from './maps/hash.js';
+import { LpmTrieMap } from './maps/lpm-trie.js';
 import type { BpfMap, MapSpec } from './maps/map.js';
 import { MapRegistry } from './maps/registry.js';
 import { RingbufMap } from './maps/ringbuf.js';
@@ -183,12 +184,12 @@ export class Instance {
   }
 
   /**
-   * The address of hash map `k`'s index in the memory, for compiled lookups
+   * The address of hash map or LPM trie `k`'s index in the memory, for compiled lookups
    * (`bpf_map_index.<k>`, `docs/abi.md`); 0 for maps that keep none.
    */
   mapIndex(k: number): number {
     const map = this.mapList[k];
-    return map instanceof HashMap ? map.memoryIndex() : 0;
+    return map instanceof HashMap || map instanceof LpmTrieMap ? map.memoryIndex() : 0;
   }
 
   /**

@@ -4,16 +4,21 @@
  * MurmurHash3 against its published vectors; random inserts and deletes
  * against a JavaScript `Map`, through growth and backward-shift deletion;
  * and the compiled probe, for every key size it takes, finding exactly what
- * the host's index finds, present keys and absent ones alike.
+ * the host's index finds, present keys and absent ones alike. The same for
+ * an LPM trie's image and the compiled walk over it.
  */
 
 import t from 'tap';
-import { murmur3, MAX_INDEXED_KEY } from '../../src/abi/hash-index.js';
+import { murmur3, MAX_INDEXED_KEY, MAX_LPM_INDEXED_DATA } from '../../src/abi/hash-index.js';
+import { MapType } from '../../src/abi/map-types.js';
 import { LinearMemory } from '../../src/abi/linear-memory.js';
 import { ValType } from '../../src/emit-wasm/encode.js';
-import { hashLookupFunc } from '../../src/emit-wasm/map-lookup.js';
+import { hashLookupFunc, lpmLookupFunc } from '../../src/emit-wasm/map-lookup.js';
 import { ModuleBuilder } from '../../src/emit-wasm/module.js';
+import { createMap } from '../../src/host/maps/create.js';
+import { BPF_F_NO_PREALLOC } from '../../src/host/maps/flags.js';
 import { MemoryHashIndex } from '../../src/host/maps/hash-index.js';
+import type { LpmTrieMap } from '../../src/host/maps/lpm-trie.js';
 import { Wasm } from '../../src/util/wasm-api.js';
 
 /** A deterministic generator (xorshift32). */
@@ -86,21 +91,26 @@ t.test('inserts and deletes agree with a Map, through growth and back-shifts', a
   }
 });
 
-/** A module exporting the compiled probe for `keySize`-byte keys over `mem`; the fallback import returns `fallback`. */
-function compiledProbe(mem: LinearMemory, keySize: number, header: number, fallback: number): (key: number) => number {
+type LookupFunc = (size: number, indexGlobal: number, fallback: number) => ReturnType<typeof hashLookupFunc>;
+
+/** A module exporting a compiled lookup (`make(size, ...)`) over `mem`; the import it falls back on calls `fallback`. */
+function compiledLookup(make: LookupFunc, mem: LinearMemory, size: number, header: number, fallback: (key: number) => number): (key: number) => number {
   const m = new ModuleBuilder();
   const imported = m.importFunc('host', 'fallback', m.type([ValType.i32], [ValType.i32]));
   m.importMemory('env', 'memory', { min: 1 });
   const g = m.importGlobal('env', 'index', ValType.i32);
   const f = m.declareFunc(m.type([ValType.i32], [ValType.i32]), 'lookup');
-  const { code, locals, names } = hashLookupFunc(keySize, g, imported);
+  const { code, locals, names } = make(size, g, imported);
   m.defineFunc(f, locals, code, names);
   m.addExport('lookup', 'func', f);
   const inst = new Wasm.Instance(new Wasm.Module(m.build()), {
-    host: { fallback: () => fallback }, env: { memory: mem.wasm, index: header },
+    host: { fallback }, env: { memory: mem.wasm, index: header },
   });
   return inst.exports['lookup'] as (key: number) => number;
 }
+
+const compiledProbe = (mem: LinearMemory, keySize: number, header: number, fallback: number): (key: number) => number =>
+  compiledLookup(hashLookupFunc, mem, keySize, header, () => fallback);
 
 t.test('the compiled probe finds what the host index finds, for every key size', async (t) => {
   let bad = 0;
@@ -135,4 +145,50 @@ t.test('the compiled probe finds what the host index finds, for every key size',
   // no index: the import answers
   const mem = new LinearMemory();
   t.equal(compiledProbe(mem, 4, 0, 0xdead)(0x2000), 0xdead, 'a host without an index: every lookup takes the import');
+});
+
+t.test('the compiled LPM walk finds what the trie finds, through inserts, deletes and stale images', async (t) => {
+  for (let dataSize = 1; dataSize <= MAX_LPM_INDEXED_DATA; dataSize++) {
+    const mem = new LinearMemory();
+    const map = createMap({ type: MapType.LPM_TRIE, keySize: 4 + dataSize, valueSize: 8, maxEntries: 300, flags: BPF_F_NO_PREALLOC, name: 'lpm' }, mem) as LpmTrieMap;
+    const header = map.memoryIndex();
+    t.not(header, 0, 'an image for keys of up to 4 data bytes');
+    let fallbacks = 0;
+    const walk = compiledLookup(lpmLookupFunc, mem, dataSize, header, (at) => { fallbacks++; return map.lookupAt(mem.bytes, at, 0) ?? 0; });
+    const next = rng(dataSize * 31);
+    const bitsMax = 8 * dataSize;
+    const keyOf = (plen: number): Uint8Array => {
+      const k = new Uint8Array(4 + dataSize);
+      new DataView(k.buffer).setUint32(0, plen, true);
+      // few distinct top bits, so prefixes nest and share paths
+      for (let i = 0; i < dataSize; i++) k[4 + i] = i === 0 ? (next() & 0x0f) << 4 | (next() & 3) : next() & 0xff;
+      return k;
+    };
+    const present: Uint8Array[] = [];
+    const scratch = mem.map('scratch', 'heap', 16, true);
+    let bad = 0;
+    let lookups = 0;
+    for (let step = 0; step < 400; step++) {
+      if (present.length > 0 && next() % 3 === 0) {
+        const k = present.splice(next() % present.length, 1)[0]!;
+        if (map.delete(k) !== 0) bad++;
+      } else {
+        const k = keyOf(next() % (bitsMax + 1));
+        // BPF_NOEXIST: a prefix already there is not added twice
+        if (map.update(k, new Uint8Array(8).fill(step & 0xff), 1, 0) === 0) present.push(k);
+      }
+      // a run of queries: the first ones find the image stale, later ones a fresh one
+      for (let q = 0; q < 24; q++) {
+        const k = keyOf(next() % (bitsMax + 2));
+        mem.bytes.set(k, scratch.start + 1);
+        if (walk(scratch.start + 1) !== (map.lookup(k, 0) ?? 0)) bad++;
+        lookups++;
+      }
+    }
+    t.equal(bad, 0, `${dataSize}-byte data: ${lookups} lookups agree (${fallbacks} through the import)`);
+    t.ok(fallbacks > 0 && fallbacks < lookups, 'both the image and the import answered');
+  }
+  const mem = new LinearMemory();
+  const long = createMap({ type: MapType.LPM_TRIE, keySize: 4 + 16, valueSize: 8, maxEntries: 4, flags: BPF_F_NO_PREALLOC }, mem) as LpmTrieMap;
+  t.equal(long.memoryIndex(), 0, 'no image for IPv6-sized keys: their lookups take the import');
 });

@@ -14,7 +14,8 @@
  * prefix before any prefix of it.
  */
 
-import type { Memory } from '../../abi/memory.js';
+import { LPM_HEADER_SIZE, LPM_NODE_SIZE } from '../../abi/hash-index.js';
+import type { Memory, Region } from '../../abi/memory.js';
 import { EEXIST, EINVAL, ENOENT, ENOSPC } from './errno.js';
 import { BPF_EXIST, BPF_F_RDONLY_PROG, BPF_NOEXIST } from './flags.js';
 import { checkUserFlags, MapBase, round8, type MapOptions, type MapSpec } from './map.js';
@@ -71,6 +72,8 @@ export class LpmTrieMap extends MapBase {
   /** Keys of up to 4 data bytes: the trie lookups walk (undefined: to be rebuilt before the next lookup). */
   private root: Node | undefined;
   private trieStale = false;
+  /** The trie's image in the linear memory for compiled lookups, once asked for (`memoryIndex`). */
+  private image: { header: Region; nodes: Region | undefined; staleLookups: number } | undefined;
 
   constructor(spec: MapSpec, mem: Memory, opts: MapOptions = {}) {
     super(spec, mem, opts);
@@ -153,8 +156,76 @@ export class LpmTrieMap extends MapBase {
     return e === undefined ? undefined : this.slab.address(e.slot);
   }
 
+  /**
+   * The address of the trie's image in the linear memory, for compiled
+   * lookups (`bpf_map_index.<k>`, `docs/abi.md`), for keys of up to 4 data
+   * bytes; 0 for longer keys. Built on first request. A change marks the
+   * image stale, and compiled code then takes `lookupAt`, which redraws the
+   * image once 16 lookups in a row have found it stale: a program that
+   * changes the trie on every run never pays for a redraw per run.
+   */
+  memoryIndex(): number {
+    if (this.dataSize > 4) return 0;
+    if (this.image === undefined) {
+      this.image = { header: this.mem.map(`map:${this.name}#index`, 'map_index', LPM_HEADER_SIZE, false), nodes: undefined, staleLookups: 0 };
+      this.drawImage();
+    }
+    return this.image.header.start;
+  }
+
+  /** Write the trie into the image: nodes `plen bits value child0 child1`, the root's address in the header. */
+  private drawImage(): void {
+    const image = this.image!;
+    if (this.trieStale) this.rebuild();
+    let count = 0;
+    const countNodes = (n: Node | undefined): void => { if (n !== undefined) { count++; countNodes(n.child[0]); countNodes(n.child[1]); } };
+    countNodes(this.root);
+    if (image.nodes === undefined || image.nodes.size < count * LPM_NODE_SIZE) {
+      if (image.nodes !== undefined) this.mem.unmap(image.nodes);
+      let room = 16;
+      while (room < count) room *= 2;
+      image.nodes = this.mem.map(`map:${this.name}#index-nodes`, 'map_index', room * LPM_NODE_SIZE, false);
+    }
+    const base = image.nodes.start;
+    let next = 0;
+    // the nodes' value addresses first: mapping a slab chunk may move the memory's views
+    const values = new Map<Node, number>();
+    const collect = (n: Node | undefined): void => {
+      if (n === undefined) return;
+      if (n.entry !== undefined) values.set(n, this.slab.address(n.entry.slot));
+      collect(n.child[0]);
+      collect(n.child[1]);
+    };
+    collect(this.root);
+    const view = this.mem.view;
+    const write = (n: Node | undefined): number => {
+      if (n === undefined) return 0;
+      const at = base + LPM_NODE_SIZE * next++;
+      view.setUint32(at, n.plen, true);
+      view.setUint32(at + 4, n.bits, true);
+      view.setUint32(at + 8, values.get(n) ?? 0, true);
+      view.setUint32(at + 12, write(n.child[0]), true);
+      view.setUint32(at + 16, write(n.child[1]), true);
+      return at;
+    };
+    view.setUint32(image.header.start, write(this.root), true);
+    view.setUint32(image.header.start + 4, 0, true);
+    image.staleLookups = 0;
+  }
+
+  /** After an insert or a delete: compiled lookups take `lookupAt` until the image is redrawn. */
+  private staleImage(): void {
+    if (this.image === undefined) return;
+    this.mem.view.setUint32(this.image.header.start + 4, 1, true);
+    this.image.staleLookups = 0;
+  }
+
   /** Lookup by key address in the linear memory (the helpers' fast path). */
   lookupAt(bytes: Uint8Array, keyAddr: number, _cpu: number): number | undefined {
+    if (this.image !== undefined && ++this.image.staleLookups >= 16 && this.mem.view.getUint32(this.image.header.start + 4, true) !== 0) {
+      this.drawImage();
+      bytes = this.mem.bytes;
+    }
     const e = this.match(bytes, keyAddr);
     return e === undefined ? undefined : this.slab.address(e.slot);
   }
@@ -186,6 +257,7 @@ export class LpmTrieMap extends MapBase {
     m.set(id, e);
     if (this.dataSize <= 4 && !this.trieStale) this.root = insertNode(this.root, { plen, bits: id as number, entry: e, child: [undefined, undefined] });
     this.n++;
+    this.staleImage();
     this.writeValue(this.slab.address(slot), value);
     this.sorted = undefined;
     return 0;
@@ -206,6 +278,7 @@ export class LpmTrieMap extends MapBase {
     }
     this.free.push(e.slot);
     this.trieStale = true;
+    this.staleImage();
     this.n--;
     this.sorted = undefined;
     return 0;
