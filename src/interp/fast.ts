@@ -48,6 +48,9 @@ function mulHighU32(a: number, b: number): number {
   return (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
 }
 
+/** Divisors below this divide a 64-bit value in two exact steps of doubles: (r × 2^32 + lo) < 2^53. */
+const SMALL_DIVISOR = 2 ** 21;
+
 const toBig = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 class Env implements HelperEnv {
@@ -213,6 +216,12 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
         case 3 /* H.ALU64 + 3 */:
           if (hi[d] === 0 && bhi === 0) {
             lo[d] = blo === 0 ? 0 : Math.floor((lo[d]! >>> 0) / (blo >>> 0)) | 0;
+          } else if (bhi === 0 && blo > 0 && blo < SMALL_DIVISOR) {
+            // long division by halves: the second step's dividend stays below 2^53, exact in doubles
+            const ah = hi[d]! >>> 0;
+            const qh = Math.floor(ah / blo);
+            lo[d] = Math.floor(((ah - qh * blo) * 4294967296 + (lo[d]! >>> 0)) / blo) | 0;
+            hi[d] = qh | 0;
           } else setBig(lo, hi, d, u.divU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
           pc++; break;
         case 4 /* H.ALU64 + 4 */: {
@@ -242,6 +251,9 @@ function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number,
         case 9 /* H.ALU64 + 9 */:
           if (hi[d] === 0 && bhi === 0) {
             if (blo !== 0) lo[d] = ((lo[d]! >>> 0) % (blo >>> 0)) | 0;
+          } else if (bhi === 0 && blo > 0 && blo < SMALL_DIVISOR) {
+            lo[d] = (((hi[d]! >>> 0) % blo) * 4294967296 + (lo[d]! >>> 0)) % blo;
+            hi[d] = 0;
           } else setBig(lo, hi, d, u.modU64(toBig(lo[d]!, hi[d]!), toBig(blo, bhi)));
           pc++; break;
         case 10 /* H.ALU64 + 10 */: {
