@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { LinearMemory } from '../../src/abi/linear-memory.js';
 import { DiagnosticError, formatDiagnostic } from '../../src/diag/index.js';
 import { runConformanceProgram } from '../../src/interp/conformance.js';
-import { H, prepare, run, runFast, type Program } from '../../src/interp/index.js';
+import { H, hasOwnLoop, prepare, run, runFast, type Program } from '../../src/interp/index.js';
 import { make, type Insn } from '../../src/isa/insn.js';
 import { OP, OPCODES } from '../../src/isa/opcodes.js';
 import { caseProgram, parseConformanceData } from '../harness/conformance-data.js';
@@ -183,4 +183,47 @@ t.test('64-bit unsigned division and modulo by small divisors match the referenc
     }
   }
   t.equal(bad, 0, `${n} divisions agree with BigInt arithmetic`);
+});
+
+t.test('a hot program moves to its own copy of the loop and keeps every result', async (t) => {
+  // a counted loop through a bpf-to-bpf call: r6 = 0..4999, r7 = mix(r7, r6); about 10 instructions a turn
+  const insns: Insn[] = [
+    make(OP.MOV64_K!, { dst: 6, imm: 0, pc: 0 }),
+    make(OP.MOV64_X!, { dst: 7, src: 1, pc: 1 }),
+    make(OP.MOV64_X!, { dst: 1, src: 7, pc: 2 }),
+    make(OP.MOV64_X!, { dst: 2, src: 6, pc: 3 }),
+    make(OP.CALL_LOCAL!, { imm: 5, pc: 4 }),
+    make(OP.MOV64_X!, { dst: 7, src: 0, pc: 5 }),
+    make(OP.ADD64_K!, { dst: 6, imm: 1, pc: 6 }),
+    make(OP.JLT64_K!, { dst: 6, imm: 5000, off: -6, pc: 7 }),
+    make(OP.MOV64_X!, { dst: 0, src: 7, pc: 8 }),
+    make(OP.EXIT!, { pc: 9 }),
+    // mix(a, b) = (a ^ b) * 0x9e3779b1 + (a >> 7) % (b + 3)
+    make(OP.MOV64_X!, { dst: 0, src: 1, pc: 10 }),
+    make(OP.XOR64_X!, { dst: 0, src: 2, pc: 11 }),
+    make(OP.MUL64_K!, { dst: 0, imm: 0x1e3779b1, pc: 12 }),
+    make(OP.RSH64_K!, { dst: 1, imm: 7, pc: 13 }),
+    make(OP.ADD64_K!, { dst: 2, imm: 3, pc: 14 }),
+    make(OP.MOD64_X!, { dst: 1, src: 2, pc: 15 }),
+    make(OP.ADD64_X!, { dst: 0, src: 1, pc: 16 }),
+    make(OP.EXIT!, { pc: 17 }),
+  ];
+  const p = prepare(insns);
+  const memory = new LinearMemory();
+  const stack = memory.map('stack', 'stack', 4096, true);
+  let bad = 0;
+  let runs = 0;
+  for (; runs < 200 && !hasOwnLoop(p); runs++) {
+    const seed = BigInt(runs) * 0x123456789n;
+    if (runFast(p, { memory, stack, args: [seed] }).r0 !== run(p, { memory, stack, args: [seed] }).r0) bad++;
+  }
+  t.ok(hasOwnLoop(p), `its own loop after ${runs} runs`);
+  for (let i = 0; i < 20; i++) {
+    const seed = BigInt(i) * 0xfedcba987n;
+    const fast = runFast(p, { memory, stack, args: [seed] });
+    const ref = run(p, { memory, stack, args: [seed] });
+    if (fast.r0 !== ref.r0 || fast.insnCount !== ref.insnCount) bad++;
+  }
+  t.equal(bad, 0, 'r0 and instruction counts agree with the reference before and after');
+  t.notOk(hasOwnLoop(prepare(insns)), 'a new program starts on the shared loop');
 });
