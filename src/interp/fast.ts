@@ -161,8 +161,8 @@ export function runFast(prog: Program, options: RunOptions): RunResult {
  */
 interface Tier { insns: number; loop: Loop | undefined }
 const TIERS = new WeakMap<Program, Tier>();
-/** Instructions after which a program gets its own loop (tens of milliseconds of interpretation). */
-const HOT_INSNS = 2_000_000;
+/** Instructions after which a program gets its own loop (a few milliseconds of interpretation). */
+const HOT_INSNS = 500_000;
 
 /** Whether `prog` runs on its own copy of the loop (it passed `HOT_INSNS`). */
 export function hasOwnLoop(prog: Program): boolean {

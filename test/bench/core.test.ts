@@ -216,3 +216,26 @@ t.test('ring buffer output caps the batch for every contender after the first th
   benchProgram({ program: 'ringbuf', inputs: [{ name: 'in', data: tcpPacket(400) }], clock: v.clock, measure: { batchNs: 1e9, batches: 2, warmupNs: 0 }, contenders: [quiet, after] });
   t.ok(v.calls.length > 0 && Math.max(...v.calls) <= Math.floor((1 << 20) / 24), `largest batch ${Math.max(...v.calls)}`);
 });
+
+t.test('measure: the warm-up goes on until the time per run settles', async (t) => {
+  // runs start ten times slower and speed up as a JIT's tiers arrive, settling at 1000 ns
+  let elapsed = 0;
+  const v = virtual((n) => {
+    let ns = 0;
+    for (let i = 0; i < n; i += 100) {
+      const per = 1000 * (1 + 9 * Math.exp(-elapsed / 100e6));
+      const k = Math.min(100, n - i);
+      ns += k * per;
+      elapsed += k * per;
+    }
+    return ns;
+  });
+  const r = measure(v.clock, v.batch, { batchNs: 10e6, batches: 5, warmupNs: 20e6 });
+  // at the end of the 20 ms warm-up a run costs about 8400 ns; settled, consecutive batches differ by under 5%
+  t.ok(r.nsPerRun < 3000, `the timed batches come after the speed-up (${r.nsPerRun.toFixed(0)} ns per run)`);
+  t.ok(elapsed > 100e6, 'the warm-up went on well past its 20 ms');
+  t.ok(r.nsMax / r.nsMin < 1.3, 'the timed batches agree with each other');
+  const capped = virtual((n) => n * 1000 * (1 + (n % 7)));
+  const c = measure(capped.clock, capped.batch, { batchNs: 1e6, batches: 1, warmupNs: 1e6, settleNs: 5e6 });
+  t.ok(Number.isFinite(c.nsPerRun), 'a time that never settles stops settling at the limit');
+});

@@ -122,7 +122,7 @@ export function register(program: Command): void {
     .option('--baseline <name>', 'backend the ratios refer to (default: the first listed)')
     .option('--runs <n>', 'timed batches per measurement', intOption(1, 1000), 7)
     .option('--batch-ms <n>', 'shortest batch, ms', intOption(0, 10000), 10)
-    .option('--warmup-ms <n>', 'warm-up before timing, ms', intOption(0, 100000), 50)
+    .option('--warmup-ms <n>', 'warm-up before timing, ms (then on until the time per run settles)', intOption(0, 100000), 250)
     .option('--cpus <n>', 'number of CPUs for per-CPU maps', intOption(1, 1024), 1)
     .addOption(new Option('--clock <kind>', '"wall" (process.hrtime) or "cpu" (process CPU time, steadier on a loaded machine)').choices(['wall', 'cpu']).default('wall'))
     .option('--json', 'print {"machine": {...}, "results": [...]} as JSON')

@@ -1,5 +1,6 @@
 /**
- * @file Timing one piece of work with an injected clock: warm-up, a batch
+ * @file Timing one piece of work with an injected clock: warm-up until the
+ * time per run settles, a batch
  * size chosen so that one batch lasts at least a target time (10 ms by
  * default, well above the clock's resolution and a timer interrupt), then
  * repeated batches summarised by their median and spread. Nothing here reads
@@ -25,6 +26,11 @@ export interface MeasureOptions {
   readonly batches?: number;
   /** Warm-up time before sizing, ns (default 50 ms): lets a JIT tier up. */
   readonly warmupNs?: number;
+  /**
+   * Longest settling after the warm-up, ns (default 1 s): batches like the
+   * warm-up's last go on until two in a row agree within 5%.
+   */
+  readonly settleNs?: number;
   /** Largest batch size (default 2^26). */
   readonly maxBatch?: number;
 }
@@ -87,6 +93,20 @@ export function measure(clock: Clock, batch: Batch, options: MeasureOptions = {}
   while (spent < warmupNs && w <= maxBatch) {
     spent += timeBatch(clock, batch, w).ns;
     w *= 2;
+  }
+  // Settling: when the warm-up time is up, a JIT may still be compiling the hot code in the
+  // background (V8 compiles an interpreter's loop copy or a module's top tier on another thread,
+  // tens of milliseconds on a busy machine). Batches like the warm-up's last go on until two in a
+  // row agree within 5%, so the timed batches see the code the program keeps running on.
+  if (warmupNs > 0) {
+    const size = Math.max(1, Math.min(maxBatch, w >> 1));
+    let prev = timeBatch(clock, batch, size).ns / size;
+    for (let settled = 0; settled < (options.settleNs ?? 1e9);) {
+      const { ns } = timeBatch(clock, batch, size);
+      settled += ns;
+      if (Math.abs(ns / size - prev) <= 0.05 * prev) break;
+      prev = ns / size;
+    }
   }
   const n = chooseBatch(clock, batch, batchNs, maxBatch);
   const per: number[] = [];
