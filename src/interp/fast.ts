@@ -1,7 +1,7 @@
 /**
  * @file The fast interpreter: the same semantics as `interp.ts` (the
  * reference, which it is differentially tested against), with every register
- * held as two 32-bit halves in typed arrays instead of a BigInt, so the hot
+ * held as two 32-bit halves in arrays of doubles instead of a BigInt, so the hot
  * loop does no allocation. 64-bit division and modulo of values that do not
  * fit 32 bits, and helper calls, convert to BigInt at the boundary (rare).
  *
@@ -21,24 +21,47 @@ import { freshCopy } from '../util/fresh-copy.js';
 
 const NO_HELPERS: Helpers = new Map();
 
-/** Per-program extras of the fast interpreter: the immediates as halves. */
-interface Halves { readonly klo: Int32Array; readonly khi: Int32Array }
-const HALVES = new WeakMap<Program, Halves>();
+/**
+ * The program's tables as the loop reads them: plain arrays, not typed
+ * arrays. Once any `ArrayBuffer` in the process has been detached — which
+ * every `WebAssembly.Memory.grow` does — V8 checks for detachment on every
+ * typed array access, and an interpreter that reads five tables and two
+ * register files per instruction runs 60% slower. Plain arrays of numbers
+ * never detach. The immediates are split into 32-bit halves (`klo`, `khi`).
+ */
+interface Tables {
+  readonly handler: number[]; readonly dst: number[]; readonly src: number[]; readonly isX: number[];
+  readonly imm: number[]; readonly off: number[]; readonly target: number[]; readonly aux: number[];
+  readonly klo: number[]; readonly khi: number[];
+}
+const TABLES = new WeakMap<Program, Tables>();
 
-function halves(p: Program): Halves {
-  let h = HALVES.get(p);
-  if (h === undefined) {
-    const klo = new Int32Array(p.length + 1);
-    const khi = new Int32Array(p.length + 1);
+function tablesOf(p: Program): Tables {
+  let t = TABLES.get(p);
+  if (t === undefined) {
+    const n = p.length + 1;
+    const klo = doubles(n);
+    const khi = doubles(n);
     for (let i = 0; i < p.length; i++) {
       const v = p.kimm[i]!;
       klo[i] = Number(BigInt.asIntN(32, v));
       khi[i] = Number(BigInt.asIntN(32, v >> 32n));
     }
-    h = { klo, khi };
-    HALVES.set(p, h);
+    const plain = (a: ArrayLike<number>): number[] => Array.from(a);
+    t = {
+      handler: plain(p.handler), dst: plain(p.dst), src: plain(p.src), isX: plain(p.isX),
+      imm: plain(p.imm), off: plain(p.off), target: plain(p.target), aux: plain(p.aux), klo, khi,
+    };
+    TABLES.set(p, t);
   }
-  return h;
+  return t;
+}
+
+/** `n` zeros in an array of unboxed doubles (any int32 fits without a change of element kind). */
+function doubles(n: number): number[] {
+  const a = Array.from({ length: n }, () => 0.5);
+  a.fill(0);
+  return a;
 }
 
 /** High 32 bits of the unsigned 64-bit product of two 32-bit values. */
@@ -67,10 +90,10 @@ class Env implements HelperEnv {
 }
 
 /** A run's register halves and saved call frames. */
-interface Scratch { readonly lo: Int32Array; readonly hi: Int32Array; readonly retPc: Int32Array; readonly saved: Int32Array }
+interface Scratch { readonly lo: number[]; readonly hi: number[]; readonly retPc: number[]; readonly saved: number[] }
 
 const newScratch = (): Scratch => ({
-  lo: new Int32Array(11), hi: new Int32Array(11), retPc: new Int32Array(MAX_CALL_FRAMES), saved: new Int32Array(MAX_CALL_FRAMES * 10),
+  lo: doubles(11), hi: doubles(11), retPc: doubles(MAX_CALL_FRAMES), saved: doubles(MAX_CALL_FRAMES * 10),
 });
 
 /** Scratch per nesting level of `loop` (a callback runs a nested loop); runs are synchronous. */
@@ -82,7 +105,7 @@ const state = { nesting: 0 };
 interface RegionCache { start: number; end: number; writable: boolean }
 
 /** Address of `r + off` for an access of `size` bytes, checked against the memory's regions. */
-function addr(c: RegionCache, mem: Memory, lo: Int32Array, hi: Int32Array, r: number, off: number, size: number, access: 'load' | 'store' | 'atomic', pc: number): number {
+function addr(c: RegionCache, mem: Memory, lo: number[], hi: number[], r: number, off: number, size: number, access: 'load' | 'store' | 'atomic', pc: number): number {
   const a = hi[r] === 0 ? (lo[r]! >>> 0) + off : -1;
   if (a >= c.start && a + size <= c.end && (c.writable || access === 'load')) return a;
   const region = a < 0 ? undefined : mem.find(a, size);
@@ -98,7 +121,7 @@ function addr(c: RegionCache, mem: Memory, lo: Int32Array, hi: Int32Array, r: nu
 }
 
 /** Call helper `id` with r1-r5; r0 takes its result. */
-function callHelper(helpers: Helpers, env: Env, lo: Int32Array, hi: Int32Array, id: number, depth: number, count: number, pc: number): void {
+function callHelper(helpers: Helpers, env: Env, lo: number[], hi: number[], id: number, depth: number, count: number, pc: number): void {
   const fn = helpers.get(id);
   if (fn === undefined) fail('RUN_UNKNOWN_HELPER', { id }, { pc });
   env.pc = pc;
@@ -114,7 +137,7 @@ function callHelper(helpers: Helpers, env: Env, lo: Int32Array, hi: Int32Array, 
 }
 
 /** Register `d` = `r` (64-bit operations done in BigInt). */
-function setBig(lo: Int32Array, hi: Int32Array, d: number, r: bigint): void {
+function setBig(lo: number[], hi: number[], d: number, r: bigint): void {
   lo[d] = Number(BigInt.asIntN(32, r));
   hi[d] = Number(BigInt.asIntN(32, r >> 32n));
 }
@@ -179,7 +202,7 @@ type Loop = (prog: Program, options: RunOptions, mem: Memory, stackTop: number, 
 
 /** What `loop` uses from the module, handed to each copy (a copy sees only its parameters). */
 const LOOP_DEPS = {
-  halves, mulHighU32, toBig, setBig, callHelper, addr, fail, u, H, InternalError, ProgramStop, Env, NO_HELPERS,
+  tablesOf, mulHighU32, toBig, setBig, callHelper, addr, fail, u, H, InternalError, ProgramStop, Env, NO_HELPERS,
   DEFAULT_BUDGET, SMALL_DIVISOR, STACK_SIZE, MAX_CALL_FRAMES, PROGRAM_ENTRY, SCRATCH, newScratch, state,
 };
 
@@ -188,14 +211,14 @@ function makeLoop(deps: typeof LOOP_DEPS): Loop {
   // an annotated declaration, so control flow knows it never returns
   const fail: typeof deps.fail = deps.fail;
   const {
-    halves, mulHighU32, toBig, setBig, callHelper, addr, u, H, InternalError, ProgramStop, Env, NO_HELPERS,
+    tablesOf, mulHighU32, toBig, setBig, callHelper, addr, u, H, InternalError, ProgramStop, Env, NO_HELPERS,
     DEFAULT_BUDGET, SMALL_DIVISOR, STACK_SIZE, MAX_CALL_FRAMES, PROGRAM_ENTRY, SCRATCH, newScratch, state,
   } = deps;
   return loop;
 
   function loop(prog: Program, options: RunOptions, mem: Memory, stackTop: number, entry: Entry = PROGRAM_ENTRY): RunResult {
-    const { handler, dst: dstA, src: srcA, isX, imm: immA, off: offA, target, aux, length } = prog;
-    const { klo, khi } = halves(prog);
+    const { length } = prog;
+    const { handler, dst: dstA, src: srcA, isX, imm: immA, off: offA, target, aux, klo, khi } = tablesOf(prog);
     const helpers = options.helpers ?? NO_HELPERS;
     const budget = options.budget ?? DEFAULT_BUDGET;
     const packet = options.packet ?? { start: 0, size: 0 };
