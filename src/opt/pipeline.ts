@@ -24,6 +24,7 @@ import { eliminateZext } from './eliminate-zext.js';
 import type { PassContext } from './context.js';
 import { foldBranches } from './fold-branches.js';
 import { inlineMapLookups } from './inline-map-lookups.js';
+import { combineRemainders } from './combine-remainders.js';
 import { foldConstants } from './fold-constants.js';
 import { propagateCopies } from './propagate-copies.js';
 import { simplifyCfg } from './simplify-cfg.js';
@@ -46,11 +47,13 @@ export const PASSES: readonly Pass[] = [
   { name: 'inline-map-lookups', run: inlineMapLookups, required: false, level: 1, doc: 'array lookups by constant maps become address arithmetic' },
   { name: 'fold-constants', run: foldConstants, required: false, level: 1, doc: 'constant folding and propagation' },
   { name: 'propagate-copies', run: propagateCopies, required: false, level: 1, doc: 'copy propagation and trivial block parameters' },
+  { name: 'combine-remainders', run: combineRemainders, required: false, level: 1, doc: 'a - (a / b) * b becomes a % b' },
   { name: 'fold-branches', run: foldBranches, required: false, level: 1, doc: 'branches on constants become jumps' },
   { name: 'simplify-cfg', run: simplifyCfg, required: true, level: 0, doc: 'unreachable, empty and straight-line blocks' },
   { name: 'eliminate-zext', run: eliminateZext, required: false, level: 2, doc: 'redundant 32-bit zero extensions' },
   { name: 'fold-constants', run: foldConstants, required: false, level: 2, doc: 'second round after zero-extension elimination' },
   { name: 'eliminate-common-subexpressions', run: eliminateCommonSubexpressions, required: false, level: 2, doc: 'pure instructions equal to dominating ones' },
+  { name: 'combine-remainders', run: combineRemainders, required: false, level: 2, doc: 'second round, on operands common-subexpression elimination merged' },
   { name: 'eliminate-bounds-checks', run: eliminateBoundsChecks, required: false, level: 2, doc: 'checks made redundant by earlier checks' },
   { name: 'eliminate-dead-code', run: eliminateDeadCode, required: false, level: 1, doc: 'unused instructions and block parameters' },
   { name: 'fold-branches', run: foldBranches, required: false, level: 2, doc: 'second round' },
@@ -63,6 +66,8 @@ export const ORDER: readonly (readonly [string, string])[] = [
   ['fold-constants', 'fold-branches'],
   ['fold-branches', 'simplify-cfg'],
   ['propagate-copies', 'eliminate-dead-code'],
+  ['propagate-copies', 'combine-remainders'],
+  ['combine-remainders', 'eliminate-dead-code'],
   ['eliminate-zext', 'eliminate-dead-code'],
   ['fold-constants', 'eliminate-dead-code'],
   ['eliminate-zext', 'eliminate-common-subexpressions'],
