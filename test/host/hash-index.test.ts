@@ -12,6 +12,7 @@ import t from 'tap';
 import { murmur3, MAX_INDEXED_KEY, MAX_LPM_INDEXED_DATA } from '../../src/abi/hash-index.js';
 import { MapType } from '../../src/abi/map-types.js';
 import { LinearMemory } from '../../src/abi/linear-memory.js';
+import { DiagnosticError } from '../../src/diag/index.js';
 import { ValType } from '../../src/emit-wasm/encode.js';
 import { hashLookupFunc, lpmLookupFunc } from '../../src/emit-wasm/map-lookup.js';
 import { ModuleBuilder } from '../../src/emit-wasm/module.js';
@@ -89,6 +90,24 @@ t.test('inserts and deletes agree with a Map, through growth and back-shifts', a
     t.equal(index.size, model.size, `${keySize}-byte keys: size`);
     t.notOk(index.delete(keyOf(space + 1)), 'deleting an absent key reports it');
   }
+});
+
+t.test('an index overwritten by something else fails with a diagnostic, never loops', async (t) => {
+  const mem = new LinearMemory();
+  const index = new MemoryHashIndex(mem, 'victim', 4, 0, 1);
+  index.insert(new Uint8Array([1, 2, 3, 4]), 0x1000);
+  // every slot taken: what a store through a stray pointer could leave
+  const table = mem.view.getUint32(index.header, true);
+  const slots = mem.view.getUint32(index.header + 4, true) + 1;
+  for (let i = 0; i < slots; i++) mem.view.setUint32(table + i * 12 + 4, 0x2000 + i, true);
+  const codeOf = (f: () => unknown): string | undefined => {
+    try { f(); } catch (e) { return e instanceof DiagnosticError ? e.code : String(e); }
+    return undefined;
+  };
+  const key = new Uint8Array([9, 9, 9, 9]);
+  t.equal(codeOf(() => index.lookup(key)), 'HOST_MAP_INDEX_CORRUPT', 'lookup');
+  t.equal(codeOf(() => index.insert(key, 0x3000)), 'HOST_MAP_INDEX_CORRUPT', 'insert');
+  t.equal(codeOf(() => index.delete(key)), 'HOST_MAP_INDEX_CORRUPT', 'delete');
 });
 
 type LookupFunc = (size: number, indexGlobal: number, fallback: number) => ReturnType<typeof hashLookupFunc>;

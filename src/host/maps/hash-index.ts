@@ -21,6 +21,7 @@
 
 import { INDEX_HEADER_SIZE, indexSlotSize, murmur3 } from '../../abi/hash-index.js';
 import type { Memory, Region } from '../../abi/memory.js';
+import { fail } from '../../diag/index.js';
 
 /** Slots of a new table. */
 const MIN_SLOTS = 16;
@@ -46,7 +47,7 @@ export class MemoryHashIndex {
   private mask: number;
   private used = 0;
 
-  /** An empty index with room for `expected` keys before it grows. */
+  /** An empty index of map `name`, with room for `expected` keys before it grows. */
   constructor(mem: Memory, name: string, keySize: number, expected = 0, seed = randomSeed()) {
     this.mem = mem;
     this.name = name;
@@ -54,7 +55,7 @@ export class MemoryHashIndex {
     this.slotSize = indexSlotSize(keySize);
     this.seed = seed >>> 0;
     // programs may read the index (it holds nothing they cannot look up) but never write it
-    this.headerRegion = mem.map(`${name}#index`, 'map_index', INDEX_HEADER_SIZE, false);
+    this.headerRegion = mem.map(`map:${name}#index`, 'map_index', INDEX_HEADER_SIZE, false);
     this.header = this.headerRegion.start;
     let slots = MIN_SLOTS;
     while (slots < 2 * expected) slots *= 2;
@@ -67,7 +68,7 @@ export class MemoryHashIndex {
   get size(): number { return this.used; }
 
   private newTable(slots: number): Region {
-    return this.mem.map(`${this.name}#index-table`, 'map_index', slots * this.slotSize, false);
+    return this.mem.map(`map:${this.name}#index-table`, 'map_index', slots * this.slotSize, false);
   }
 
   private writeHeader(): void {
@@ -82,7 +83,8 @@ export class MemoryHashIndex {
     const mem = this.mem.bytes;
     const view = this.mem.view;
     const start = this.table.start;
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+    // at most one lap: the host keeps a free slot, unless something overwrote the table
+    for (let i = h & this.mask, n = 0; n <= this.mask; i = (i + 1) & this.mask, n++) {
       const s = start + i * this.slotSize;
       if (view.getUint32(s + 4, true) === 0) return -1;
       if (view.getUint32(s, true) !== h) continue;
@@ -90,6 +92,12 @@ export class MemoryHashIndex {
       for (let j = 0; j < this.keySize && same; j++) same = mem[s + 8 + j] === bytes[off + j];
       if (same) return s;
     }
+    return this.corrupt();
+  }
+
+  /** A table without a free slot: the memory was written where only the host writes. */
+  private corrupt(): never {
+    fail('HOST_MAP_INDEX_CORRUPT', { name: this.name });
   }
 
   /** The value address of `key`, or 0 (what compiled code computes; for checks). */
@@ -109,11 +117,12 @@ export class MemoryHashIndex {
   private place(h: number, value: number, key: Uint8Array, off: number): void {
     const view = this.mem.view;
     const start = this.table.start;
-    let s: number;
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      s = start + i * this.slotSize;
-      if (view.getUint32(s + 4, true) === 0) break;
+    let s = -1;
+    for (let i = h & this.mask, n = 0; n <= this.mask; i = (i + 1) & this.mask, n++) {
+      const at = start + i * this.slotSize;
+      if (view.getUint32(at + 4, true) === 0) { s = at; break; }
     }
+    if (s < 0) this.corrupt();
     view.setUint32(s, h, true);
     view.setUint32(s + 4, value, true);
     this.mem.bytes.set(key.subarray(off, off + this.keySize), s + 8);
@@ -130,7 +139,7 @@ export class MemoryHashIndex {
     // backward shift: pull each later entry of the run into the hole unless
     // its home slot lies cyclically in (hole, its slot]
     let hole = (found - start) / size;
-    for (let j = (hole + 1) & this.mask; ; j = (j + 1) & this.mask) {
+    for (let j = (hole + 1) & this.mask, n = 0; n <= this.mask; j = (j + 1) & this.mask, n++) {
       const s = start + j * size;
       if (view.getUint32(s + 4, true) === 0) break;
       const home = view.getUint32(s, true) & this.mask;

@@ -125,7 +125,7 @@ export class HashMap extends MapBase {
   memoryIndex(): number {
     if (this.percpu || this.lru || this.keySize > MAX_INDEXED_KEY) return 0;
     if (this.memIndex === undefined) {
-      const index = new MemoryHashIndex(this.mem, `map:${this.name}`, this.keySize, this.index.size);
+      const index = new MemoryHashIndex(this.mem, this.name, this.keySize, this.index.size);
       for (const slot of this.index.values()) index.insert(this.keys[slot]!, this.addr(slot, 0));
       this.memIndex = index;
     }
