@@ -37,8 +37,8 @@ export interface AbiImportOptions {
    */
   readonly mapLookup?: (k: number) => ((keyAddr: number) => number) | undefined;
   /**
-   * The address of hash map `k`'s index in the memory (`bpf_map_index.<k>`),
-   * or 0 when the host keeps none; absent: 0 for every map, so each lookup
+   * The address of map `k`'s index in the memory (`bpf_map_index.<k>`: a
+   * hash map's table or an LPM trie's image), or 0 when the host keeps none; absent: 0 for every map, so each lookup
    * calls `bpf_map_lookup.<k>`.
    */
   readonly mapIndex?: (k: number) => number;

@@ -73,7 +73,7 @@ export class LpmTrieMap extends MapBase {
   private root: Node | undefined;
   private trieStale = false;
   /** The trie's image in the linear memory for compiled lookups, once asked for (`memoryIndex`). */
-  private image: { header: Region; nodes: Region | undefined; staleLookups: number } | undefined;
+  private image: { header: Region; nodes: Region | undefined; stale: boolean; staleLookups: number } | undefined;
 
   constructor(spec: MapSpec, mem: Memory, opts: MapOptions = {}) {
     super(spec, mem, opts);
@@ -167,7 +167,7 @@ export class LpmTrieMap extends MapBase {
   memoryIndex(): number {
     if (this.dataSize > 4) return 0;
     if (this.image === undefined) {
-      this.image = { header: this.mem.map(`map:${this.name}#index`, 'map_index', LPM_HEADER_SIZE, false), nodes: undefined, staleLookups: 0 };
+      this.image = { header: this.mem.map(`map:${this.name}#index`, 'map_index', LPM_HEADER_SIZE, false), nodes: undefined, stale: false, staleLookups: 0 };
       this.drawImage();
     }
     return this.image.header.start;
@@ -210,6 +210,7 @@ export class LpmTrieMap extends MapBase {
     };
     view.setUint32(image.header.start, write(this.root), true);
     view.setUint32(image.header.start + 4, 0, true);
+    image.stale = false;
     image.staleLookups = 0;
   }
 
@@ -217,12 +218,14 @@ export class LpmTrieMap extends MapBase {
   private staleImage(): void {
     if (this.image === undefined) return;
     this.mem.view.setUint32(this.image.header.start + 4, 1, true);
+    this.image.stale = true;
     this.image.staleLookups = 0;
   }
 
   /** Lookup by key address in the linear memory (the helpers' fast path). */
   lookupAt(bytes: Uint8Array, keyAddr: number, _cpu: number): number | undefined {
-    if (this.image !== undefined && ++this.image.staleLookups >= 16 && this.mem.view.getUint32(this.image.header.start + 4, true) !== 0) {
+    // the header's stale flag, mirrored here: a fresh image costs this path nothing
+    if (this.image?.stale === true && ++this.image.staleLookups >= 16) {
       this.drawImage();
       bytes = this.mem.bytes;
     }
