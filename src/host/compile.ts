@@ -37,7 +37,16 @@ export interface CompileSettings {
    * compile to address arithmetic (`src/opt/inline-map-lookups.ts`).
    */
   readonly maps?: readonly MapShape[];
+  /** Unroll small innermost loops by this factor at `-O2` (`src/opt/unroll-loops.ts`); default: none. */
+  readonly unroll?: number;
 }
+
+/**
+ * The unrolling factor of the WebAssembly backend: V8 checks its stack guard
+ * on every back edge of a WebAssembly loop, so a small loop pays for it once
+ * per four iterations instead of once per iteration.
+ */
+export const WASM_UNROLL = 4;
 
 /** One program's IR, lifted and optimised; the entry takes `entryArgs` registers (default 1, the context). */
 export function programIR(prog: ProgramSpec, settings: CompileSettings = {}, entryArgs = 1): Module {
@@ -51,7 +60,11 @@ export function programIR(prog: ProgramSpec, settings: CompileSettings = {}, ent
     ...(settings.checkIR !== undefined ? { checkIR: settings.checkIR } : {}),
     ...(settings.dumpAfter !== undefined ? { dumpAfter: settings.dumpAfter } : {}),
     ...(settings.dump !== undefined ? { dump: (title: string, text: string) => settings.dump!(`${prog.name}: ${title}`, text) } : {}),
-    context: { ...(settings.maps !== undefined ? { maps: settings.maps } : {}), verified: facts !== undefined },
+    context: {
+      ...(settings.maps !== undefined ? { maps: settings.maps } : {}),
+      ...(settings.unroll !== undefined ? { unroll: settings.unroll } : {}),
+      verified: facts !== undefined,
+    },
   });
   return lifted.module;
 }
@@ -67,7 +80,7 @@ export interface CompiledObject {
 /** Compile some programs of an object (default: all) into one module with the ABI sections. */
 export function compileObject(object: BpfObject, programs: readonly ProgramSpec[] = object.programs, settings: CompileSettings = {}): CompiledObject {
   const parts: CompileProgram[] = programs.map((prog) => ({
-    ir: programIR(prog, { maps: object.maps, ...settings }),
+    ir: programIR(prog, { maps: object.maps, unroll: WASM_UNROLL, ...settings }),
     name: prog.name,
     section: prog.section,
     type: prog.type,

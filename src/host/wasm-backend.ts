@@ -8,7 +8,7 @@
 import { compilePrograms } from '../emit-wasm/compile.js';
 import { instantiate } from '../util/wasm-api.js';
 import type { Backend } from './backend.js';
-import { programIR, type CompileSettings } from './compile.js';
+import { programIR, WASM_UNROLL, type CompileSettings } from './compile.js';
 import type { Instance } from './instance.js';
 import { moduleExecutable } from './module-executable.js';
 import { verifyObjectProgram } from './verify.js';
@@ -32,7 +32,7 @@ export function wasmBackend(settings: CompileSettings = {}, name = 'wasm'): Back
           const v = verifyObjectProgram(instance.object, prog);
           if (v.verdict === 'accepted') facts = new Map([[prog.name, v.facts]]);
         }
-        const ir = programIR(prog, { maps: instance.object.maps, ...settings, ...(facts !== undefined ? { facts } : {}) }, loadOptions.entryArgs ?? 1);
+        const ir = programIR(prog, { maps: instance.object.maps, unroll: WASM_UNROLL, ...settings, ...(facts !== undefined ? { facts } : {}) }, loadOptions.entryArgs ?? 1);
         const verified = facts?.has(prog.name) === true;
         const { bytes } = compilePrograms([{ ir, name: 'prog', section: prog.section, type: prog.type }], {
           maps: instance.object.maps, license: instance.object.license, verified,

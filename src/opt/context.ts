@@ -1,7 +1,7 @@
 /**
  * @file What a pass may know beyond its function: the program's maps (by
- * the map index `map_addr` names) and whether the verifier accepted it.
- * Passes that need neither ignore it.
+ * the map index `map_addr` names), whether the verifier accepted it, and
+ * choices that depend on the target. Passes that need none of these ignore it.
  */
 
 /** The parts of a map definition passes use. */
@@ -18,4 +18,10 @@ export interface PassContext {
   readonly maps?: readonly MapShape[];
   /** The verifier accepted the program: helper arguments are proven valid. */
   readonly verified?: boolean;
+  /**
+   * Unroll small innermost loops by this factor (`unroll-loops`); absent or
+   * below 2: no unrolling. The WebAssembly backend asks for 4: V8 checks its
+   * stack guard on every back edge of a loop.
+   */
+  readonly unroll?: number;
 }

@@ -9,7 +9,8 @@
  * - `-O1`: constants, copies, branches, the CFG, dead code.
  * - `-O2`: `-O1` plus zero-extension elimination, common subexpressions
  *   (which give bounds-check elimination equal bases to work with),
- *   bounds-check elimination, and a second round of the clean-up passes.
+ *   bounds-check elimination, loop unrolling when the context asks for it,
+ *   and a second round of the clean-up passes.
  */
 
 import { InternalError } from '../diag/errors.js';
@@ -28,6 +29,7 @@ import { combineRemainders } from './combine-remainders.js';
 import { foldConstants } from './fold-constants.js';
 import { propagateCopies } from './propagate-copies.js';
 import { simplifyCfg } from './simplify-cfg.js';
+import { unrollLoops } from './unroll-loops.js';
 
 /** One pass of the table. */
 export interface Pass {
@@ -55,6 +57,7 @@ export const PASSES: readonly Pass[] = [
   { name: 'eliminate-common-subexpressions', run: eliminateCommonSubexpressions, required: false, level: 2, doc: 'pure instructions equal to dominating ones' },
   { name: 'combine-remainders', run: combineRemainders, required: false, level: 2, doc: 'second round, on operands common-subexpression elimination merged' },
   { name: 'eliminate-bounds-checks', run: eliminateBoundsChecks, required: false, level: 2, doc: 'checks made redundant by earlier checks' },
+  { name: 'unroll-loops', run: unrollLoops, required: false, level: 2, doc: 'small innermost loops copied by the context\'s factor, counted exits folded' },
   { name: 'eliminate-dead-code', run: eliminateDeadCode, required: false, level: 1, doc: 'unused instructions and block parameters' },
   { name: 'fold-branches', run: foldBranches, required: false, level: 2, doc: 'second round' },
   { name: 'simplify-cfg', run: simplifyCfg, required: true, level: 0, doc: 'second round' },
@@ -72,6 +75,8 @@ export const ORDER: readonly (readonly [string, string])[] = [
   ['fold-constants', 'eliminate-dead-code'],
   ['eliminate-zext', 'eliminate-common-subexpressions'],
   ['eliminate-common-subexpressions', 'eliminate-bounds-checks'],
+  ['eliminate-bounds-checks', 'unroll-loops'],
+  ['unroll-loops', 'eliminate-dead-code'],
 ];
 
 /** Check the ordering constraints against a pass list; returns the violations. */

@@ -1,6 +1,7 @@
 /**
  * @file Differential test of the wasm backend on random valid eBPF programs:
- * the reference interpreter and lift → optimise (-O0 and -O2) → wasm → V8
+ * the reference interpreter and lift → optimise (-O0, and -O2 with the
+ * backend's loop unrolling) → wasm → V8
  * must agree on r0 (or the fault and its pc) and on the input memory. `PROG_CASES` and
  * `PROG_SEED` set the count and seed for long runs.
  */
@@ -20,6 +21,7 @@ import { evalModule } from '../../src/ir/eval.js';
 import type { Module } from '../../src/ir/func.js';
 import { printModule } from '../../src/ir/print.js';
 import { runPipeline } from '../../src/opt/pipeline.js';
+import { WASM_UNROLL } from '../../src/host/compile.js';
 import { randomProgram, PROG_INPUT_SIZE } from './random-prog.js';
 import { rng } from './random-ir.js';
 import { instantiate } from './wasm-api.js';
@@ -97,7 +99,7 @@ t.test('random programs: interpreter, IR evaluator and wasm agree at -O0 and -O2
         break;
       }
       try {
-        runPipeline(lifted.module, { level, checkIR: i % 10 === 0 });
+        runPipeline(lifted.module, { level, checkIR: i % 10 === 0, context: { unroll: WASM_UNROLL } });
       } catch (e) {
         pipeline.push(`case ${i} -O${level}: the optimiser failed: ${String(e).slice(0, 200)}`);
         allAgree = false;

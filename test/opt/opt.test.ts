@@ -3,8 +3,8 @@
  * module (or one function) and, after `; ---- expect ----`, the text it becomes
  * after the pass named by its folder. A `; passes: a, b` header runs several
  * passes in order instead; files under `pipeline/` take `; level: N`. The
- * pass context comes from `; verified: true` and `; maps: TYPE KEY VALUE MAX,
- * ...` (kernel map type numbers and sizes, by map index). The structural
+ * pass context comes from `; verified: true`, `; maps: TYPE KEY VALUE MAX,
+ * ...` (kernel map type numbers and sizes, by map index) and `; unroll: N`. The structural
  * checker runs on the input and after every pass.
  */
 
@@ -26,7 +26,8 @@ function contextOf(headers: ReadonlyMap<string, string>): PassContext {
     const [type, keySize, valueSize, maxEntries] = m.trim().split(/\s+/).map(Number) as [number, number, number, number];
     return { type, keySize, valueSize, maxEntries };
   });
-  return { ...(maps !== undefined ? { maps } : {}), verified: headers.get('verified') === 'true' };
+  const unroll = headers.get('unroll');
+  return { ...(maps !== undefined ? { maps } : {}), ...(unroll !== undefined ? { unroll: Number(unroll) } : {}), verified: headers.get('verified') === 'true' };
 }
 
 function parseEither(text: string): { mod: Module; whole: boolean } {

@@ -4,7 +4,7 @@
  * branches, bounded loops, stack slots (some promotable, some not), loads,
  * stores and atomics on the input memory, helper calls and bpf-to-bpf calls
  * are run by the interpreter and, after
- * lifting and optimising at -O0, -O1 and -O2 (checker on), by the IR
+ * lifting and optimising at -O0, -O1 and -O2 (checker on; -O2 unrolls loops), by the IR
  * evaluator. They must agree on r0, on the fault code and on memory.
  * `RANDOM_PROGRAMS=N` runs N programs (default 300); `RANDOM_SEED=S` picks the seed;
  * `RANDOM_DUMP=file` writes the first failing program there.
@@ -173,7 +173,8 @@ function execute(insns: readonly Insn[], mem: Uint8Array, how: 'interp' | 0 | 1 
     }
     const lifted = lift(insns, { entryArgs: 2 });
     if (lifted.module === undefined) return { error: lifted.diagnostics.map(formatDiagnostic).join('; '), mem: snapshot() };
-    runPipeline(lifted.module, { level: how, checkIR: true });
+    // -O2 unrolls by 3, so exits land in every position of the copies.
+    runPipeline(lifted.module, { level: how, checkIR: true, context: { unroll: 3 } });
     const r = evalModule(lifted.module, { memory, args, helpers: conformanceHelpers(), budget: 400_000 });
     return { r0: r.r0, mem: snapshot() };
   } catch (e) {
