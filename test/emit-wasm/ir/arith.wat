@@ -65,29 +65,25 @@
     local.set 2
     i64.const 0
     local.set 3
-    i64.const 0
-    local.get 2
-    local.get 3
     local.get 3
     i64.eqz
-    i64.extend_i32_u
-    i64.or
-    i64.div_u
-    local.get 3
-    i64.eqz
-    select
+    if (result i64)  ;; label = @1
+      i64.const 0
+    else
+      local.get 2
+      local.get 3
+      i64.div_u
+    end
     local.set 4
-    local.get 2
-    local.get 2
-    local.get 3
     local.get 3
     i64.eqz
-    i64.extend_i32_u
-    i64.or
-    i64.rem_u
-    local.get 3
-    i64.eqz
-    select
+    if (result i64)  ;; label = @1
+      local.get 2
+    else
+      local.get 2
+      local.get 3
+      i64.rem_u
+    end
     local.set 5
     local.get 4
     local.get 5
