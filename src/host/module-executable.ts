@@ -59,7 +59,9 @@ const SMALL: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i)
  * tail call the module unwound handed on. With one argument it calls the
  * export's `(i32) -> f64` twin (`docs/abi.md`), which passes no BigInt either
  * way: r0 comes back as a double, or as -1 with r0 in a global when it is
- * 2^53 or more. Self-contained (everything it uses
+ * 2^53 or more; a double is made a BigInt once while runs return it again
+ * (no allocation per run for a program that keeps returning one hash or
+ * verdict). Self-contained (everything it uses
  * arrives as a parameter), so each executable gets a fresh copy with call
  * sites of its own (`freshCopy`).
  */
@@ -73,6 +75,9 @@ function runner(
   let lastCtx = -1;
   let ctxArg = 0n;
   let lastCpu = 0;
+  // the last r0 above `small` converted to a BigInt, kept while runs return the same value
+  let lastX = -1;
+  let lastR0 = 0n;
   return function run(ctx, packet, more = []) {
     options.ctx = ctx;
     options.packet = packet;
@@ -84,7 +89,12 @@ function runner(
         try {
           if (entry32 !== undefined && r0Global !== undefined) {
             const x = entry32(ctx);
-            r0 = x >= 0 ? (x < small.length ? small[x]! : BigInt(x)) : BigInt.asUintN(64, r0Global.value);
+            if (x < 0) r0 = BigInt.asUintN(64, r0Global.value);
+            else if (x < small.length) r0 = small[x]!;
+            else {
+              if (x !== lastX) { lastX = x; lastR0 = BigInt(x); }
+              r0 = lastR0;
+            }
           } else {
             r0 = entry(ctxArg);
             if (r0 < 0n) r0 = BigInt.asUintN(64, r0);

@@ -36,3 +36,18 @@ for (const name of ['wasm', 'interp']) {
     }
   });
 }
+
+t.test('one executable returning changing values', async (t) => {
+  const a = assemble('ldxdw %r0, [%r1]\nexit\n');
+  const prog: ProgramSpec = { name: 'echo', section: 'xdp', type: 6, insns: a.insns, origins: [], funcInfo: [], lineInfo: [], coreReloCount: 0, global: true };
+  const object: BpfObject = { license: 'GPL', endian: 'little', programs: [prog], maps: [], diagnostics: [] };
+  for (const name of ['wasm', 'interp']) {
+    const instance = new Instance(object);
+    const ctx = instance.memory.map('ctx', 'ctx', 8, true).start;
+    const exe = BACKENDS.get(name)!.load(prog, instance);
+    // repeats and alternations: a value kept from an earlier run must never be returned for another
+    const sequence = [1000n, 1000n, 1001n, 1000n, 7n, 1000n, 2n ** 53n + 3n, 1000n, 1000n, 0xffffffffn, 0xfffffffen, 0xffffffffn];
+    const got = sequence.map((v) => { instance.memory.view.setBigUint64(ctx, v, true); return exe.run(ctx).r0; });
+    t.same(got, sequence, `${name}: every run returns its own r0`);
+  }
+});
