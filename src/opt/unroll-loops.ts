@@ -327,16 +327,8 @@ function repairUsesAfter(fn: Func, loop: Loop, inBody: ReadonlySet<Block>, block
 /** The on-demand SSA construction: the definition of one variable that reaches the end of a block. */
 function reachingAtEnd(fn: Func, preds: ReadonlyMap<Block, Block[]>, defs: ReadonlyMap<Block, Value>, type: InstData['type']): (b: Block) => Value {
   const memo = new Map<Block, Value>();
-  const atEnd = (b: Block): Value => {
-    const known = defs.get(b) ?? memo.get(b);
-    if (known !== undefined) return known;
-    const ps = preds.get(b) ?? [];
-    if (ps.length === 1 && ps[0] !== b) {
-      const v = atEnd(ps[0]!);
-      memo.set(b, v);
-      return v;
-    }
-    // A merge: a new parameter, set before the predecessors are asked (loops come back here).
+  // A merge: a new parameter, set before the predecessors are asked (loops come back here).
+  const merge = (b: Block, ps: readonly Block[]): Value => {
     assert(b !== fn.layout[0], `unroll-loops: a value defined in a loop reaches the entry block of ${fn.name}`);
     const param = addParam(fn, b, type);
     memo.set(b, param);
@@ -345,6 +337,25 @@ function reachingAtEnd(fn: Func, preds: ReadonlyMap<Block, Block[]>, defs: Reado
       for (const c of fn.insts[terminatorOf(fn, p)!]!.targets!) if (c.block === b) c.args.push(arg);
     }
     return param;
+  };
+  const atEnd = (start: Block): Value => {
+    // Up a chain of single predecessors without recursion: straight-line code can be long.
+    const chain: Block[] = [];
+    let b = start;
+    let found: Value | undefined;
+    while (found === undefined) {
+      found = defs.get(b) ?? memo.get(b);
+      if (found !== undefined) break;
+      const ps = preds.get(b) ?? [];
+      if (ps.length === 1 && ps[0] !== b && chain.length <= preds.size) {
+        chain.push(b);
+        b = ps[0]!;
+      } else {
+        found = merge(b, ps);
+      }
+    }
+    for (const c of chain) memo.set(c, found);
+    return found;
   };
   return atEnd;
 }
