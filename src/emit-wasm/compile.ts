@@ -198,7 +198,7 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
   // callbacks: the frame pointer of the helper call that runs them, and every function in a table
   const fp = needs.funcAddr ? m.addGlobal(i64, true, 0) : -1;
   if (fp >= 0) m.addExport(FP_EXPORT, 'global', fp);
-  // tail calls: the host sets this flag when bpf_tail_call succeeds, and every frame returns
+  // tail calls: the host sets this flag when bpf_tail_call succeeds, and every frame returns; each run clears it
   const tail = needs.helpers.has(TAIL_CALL) || needs.callx ? m.addGlobal(i32, true, 0) : -1;
   if (tail >= 0) m.addExport(TAIL_EXPORT, 'global', tail);
   // r0 too large for the double a fast export returns
@@ -288,12 +288,13 @@ export function compilePrograms(programs: readonly CompileProgram[], options: Co
       functions++;
       m.defineFunc(base[pi]! + i, lowered.locals, lowered.code, lowered.localNames);
     });
-    // The export: reset the region caches, run the entry with the outermost frame.
+    // The export: reset the region caches and the tail flag, run the entry with the outermost frame.
     const entry = p.ir.funcs[p.ir.entry];
     assert(entry !== undefined, `entry f${p.ir.entry} missing`);
     const nparams = entry.blocks[entry.layout[0]!]!.params.length;
     const c = new Code();
     emitCacheReset(c, env);
+    if (tail >= 0) c.i32Const(0).globalSet(tail);
     if (budget >= 0) c.i64Const(BigInt(budgetValue)).globalSet(budget);
     for (let k = 0; k < nparams; k++) c.localGet(k);
     c.globalGet(stackTop).call(base[pi]! + p.ir.entry);

@@ -68,7 +68,6 @@ export function abiImports(o: AbiImportOptions): {
 } {
   let pcGlobal: { value: number } | undefined;
   let fpGlobal: { value: bigint } | undefined;
-  let tailGlobal: { value: number } | undefined;
   /** The target of a successful tail call of the current run, until `takeTailCall`. */
   let pendingTail: unknown;
   let functions: { get(i: number): ((...a: bigint[]) => bigint) | null; readonly length: number } | undefined;
@@ -180,7 +179,7 @@ export function abiImports(o: AbiImportOptions): {
       pcGlobal = exports[PC_EXPORT] as { value: number } | undefined;
       fpGlobal = exports[FP_EXPORT] as { value: bigint } | undefined;
       functions = exports[FUNCTIONS_EXPORT] as typeof functions;
-      tailGlobal = exports[TAIL_EXPORT] as { value: number } | undefined;
+      const tailGlobal = exports[TAIL_EXPORT] as { value: number } | undefined;
       // with the tail flag the module unwinds itself: the helper records the target and returns
       if (tailGlobal !== undefined) {
         const flag = tailGlobal;
@@ -189,11 +188,9 @@ export function abiImports(o: AbiImportOptions): {
     },
     setCpu(n) { cpu.value = n; },
     takeTailCall() {
+      // the module clears its flag when the next run starts (a write from here would cost a call into the engine)
       const t = pendingTail;
-      if (t !== undefined) {
-        pendingTail = undefined;
-        if (tailGlobal !== undefined) tailGlobal.value = 0;
-      }
+      if (t !== undefined) pendingTail = undefined;
       return t;
     },
   };
