@@ -163,9 +163,13 @@
     call 4)
   (func $run32_arith (type 7) (param $ctx i32) (result f64)
     (local $r0 i64)
+    call 3
+    i64.const 10000000
+    global.set 6
     local.get 0
     i64.extend_i32_u
-    call 5
+    global.get 0
+    call 4
     local.tee 1
     i64.const 9007199254740992
     i64.lt_u

@@ -46,9 +46,12 @@
     call 1)
   (func $run32_forever (type 4) (param $ctx i32) (result f64)
     (local $r0 i64)
+    i64.const 10000000
+    global.set 2
     local.get 0
     i64.extend_i32_u
-    call 2
+    global.get 0
+    call 1
     local.tee 1
     i64.const 9007199254740992
     i64.lt_u
