@@ -179,18 +179,15 @@ export function abiImports(o: AbiImportOptions): {
       pcGlobal = exports[PC_EXPORT] as { value: number } | undefined;
       fpGlobal = exports[FP_EXPORT] as { value: bigint } | undefined;
       functions = exports[FUNCTIONS_EXPORT] as typeof functions;
-      const tailGlobal = exports[TAIL_EXPORT] as { value: number } | undefined;
+      const flag = exports[TAIL_EXPORT] as { value: number } | undefined;
       // with the tail flag the module unwinds itself: the helper records the target and returns
-      if (tailGlobal !== undefined) {
-        const flag = tailGlobal;
-        env.tailCall = (target) => { pendingTail = target; flag.value = 1; };
-      }
+      if (flag !== undefined) env.tailCall = (target) => { pendingTail = target; flag.value = 1; };
     },
     setCpu(n) { cpu.value = n; },
     takeTailCall() {
       // the module clears its flag when the next run starts (a write from here would cost a call into the engine)
       const t = pendingTail;
-      if (t !== undefined) pendingTail = undefined;
+      pendingTail = undefined;
       return t;
     },
   };
